@@ -154,7 +154,14 @@ pub static RESOURCES: &[ResourceInfo] = &[
     ResourceInfo {
         short_names: &["sa"],
         definition: "io.k8s.api.core.v1.ServiceAccount",
-        ..res("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", true)
+        ..res(
+            "",
+            "v1",
+            "ServiceAccount",
+            "serviceaccounts",
+            "serviceaccount",
+            true,
+        )
     },
     ResourceInfo {
         short_names: &["svc"],
@@ -169,7 +176,14 @@ pub static RESOURCES: &[ResourceInfo] = &[
         subresources: &["status"],
         definition: "io.k8s.api.core.v1.ResourceQuota",
         has_status: true,
-        ..res("", "v1", "ResourceQuota", "resourcequotas", "resourcequota", true)
+        ..res(
+            "",
+            "v1",
+            "ResourceQuota",
+            "resourcequotas",
+            "resourcequota",
+            true,
+        )
     },
     ResourceInfo {
         short_names: &["rc"],
@@ -192,7 +206,14 @@ pub static RESOURCES: &[ResourceInfo] = &[
         subresources: &["status", "scale"],
         definition: "io.k8s.api.apps.v1.Deployment",
         has_status: true,
-        ..res("apps", "v1", "Deployment", "deployments", "deployment", true)
+        ..res(
+            "apps",
+            "v1",
+            "Deployment",
+            "deployments",
+            "deployment",
+            true,
+        )
     },
     ResourceInfo {
         short_names: &["rs"],
@@ -200,11 +221,25 @@ pub static RESOURCES: &[ResourceInfo] = &[
         subresources: &["status", "scale"],
         definition: "io.k8s.api.apps.v1.ReplicaSet",
         has_status: true,
-        ..res("apps", "v1", "ReplicaSet", "replicasets", "replicaset", true)
+        ..res(
+            "apps",
+            "v1",
+            "ReplicaSet",
+            "replicasets",
+            "replicaset",
+            true,
+        )
     },
     ResourceInfo {
         definition: "io.k8s.api.coordination.v1.Lease",
-        ..res("coordination.k8s.io", "v1", "Lease", "leases", "lease", true)
+        ..res(
+            "coordination.k8s.io",
+            "v1",
+            "Lease",
+            "leases",
+            "lease",
+            true,
+        )
     },
     ResourceInfo {
         short_names: &["ev"],
@@ -233,7 +268,9 @@ pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static Resourc
 
 /// Finds a resource by group and kind (any served version).
 pub fn find_kind(group: &str, kind: &str) -> Option<&'static ResourceInfo> {
-    RESOURCES.iter().find(|r| r.group == group && r.kind == kind)
+    RESOURCES
+        .iter()
+        .find(|r| r.group == group && r.kind == kind)
 }
 
 /// Resources of one group version.

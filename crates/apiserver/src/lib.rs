@@ -1,1 +1,61 @@
+//! bosun's API server: the Kubernetes REST API over a [`bosun_store::Store`].
+//!
+//! Module map: [`http`] (routes, URL parsing, negotiation) → [`rest`] (verbs) →
+//! [`registry`] (object lifecycle, the only writer to the store); [`watch`] (watch cache
+//! and streams); [`discovery`] and [`openapi`] (what clients learn about the API);
+//! [`system`] (the server's own loops: bootstrap objects, namespace lifecycle, compaction).
 
+pub mod discovery;
+pub mod error;
+pub mod http;
+pub mod object;
+pub mod openapi;
+pub mod patch;
+pub mod registry;
+pub mod rest;
+pub mod subresources;
+pub mod system;
+pub mod watch;
+
+use std::sync::Arc;
+
+use bosun_store::Store;
+
+pub use error::{ApiError, ApiResult};
+
+/// What every request handler shares.
+pub struct ServerState {
+    pub registry: Arc<registry::Registry>,
+    pub watch_cache: Arc<watch::WatchCache>,
+    /// `host:port` clients are told to use (discovery's `serverAddressByClientCIDRs`).
+    pub advertise_address: String,
+}
+
+/// Settings of one API server.
+pub struct Config {
+    /// PEM of the cluster CA, published in every namespace as `kube-root-ca.crt`.
+    pub ca_pem: String,
+    pub advertise_address: String,
+    /// How often watch history is compacted (upstream's default is 5 minutes).
+    pub compaction_interval: std::time::Duration,
+}
+
+/// Builds the API server over `store`: starts the watch cache, creates the bootstrap
+/// objects and the server's own loops, and returns the HTTP service.
+pub async fn build(
+    store: Arc<dyn Store>,
+    config: Config,
+) -> Result<(axum::Router, Arc<ServerState>), ApiError> {
+    let registry = Arc::new(registry::Registry::new(store.clone()));
+    let watch_cache = watch::WatchCache::start(store)
+        .await
+        .map_err(|e| ApiError::unavailable(format!("starting the watch cache: {e}")))?;
+    let state = Arc::new(ServerState {
+        registry,
+        watch_cache,
+        advertise_address: config.advertise_address,
+    });
+    system::bootstrap(&state, &config.ca_pem).await?;
+    system::spawn_loops(state.clone(), config.ca_pem, config.compaction_interval);
+    Ok((http::router(state.clone()), state))
+}

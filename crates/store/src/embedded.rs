@@ -306,7 +306,9 @@ impl Shared {
                 None => wal.append(&batch),
             };
             match result {
-                Ok(()) => self.durable.send_modify(|d| d.revision = d.revision.max(upto)),
+                Ok(()) => self
+                    .durable
+                    .send_modify(|d| d.revision = d.revision.max(upto)),
                 Err(err) => {
                     let msg = format!("datastore log write failed: {err}");
                     tracing::error!("{msg}; refusing further writes");
@@ -362,7 +364,9 @@ impl Shared {
                 .clone();
             if durable.revision < revision {
                 return Err(StoreError::Unavailable(
-                    durable.failed.unwrap_or_else(|| "write not persisted".into()),
+                    durable
+                        .failed
+                        .unwrap_or_else(|| "write not persisted".into()),
                 ));
             }
         }
@@ -409,9 +413,7 @@ impl Store for EmbeddedStore {
             });
         }
         let start = match &options.start_after {
-            Some(after) if after.as_str() >= prefix => {
-                std::ops::Bound::Excluded(after.clone())
-            }
+            Some(after) if after.as_str() >= prefix => std::ops::Bound::Excluded(after.clone()),
             _ => std::ops::Bound::Included(prefix.to_string()),
         };
         let limit = options.limit.filter(|l| *l > 0).unwrap_or(usize::MAX);

@@ -63,7 +63,11 @@ async fn compare_and_swap_errors_carry_current_value() -> Result<()> {
         store.delete("/r/a", Some(9)).await,
         Err(StoreError::Conflict { .. })
     ));
-    assert_eq!(store.current_revision().await?, 1, "failed writes use no revision");
+    assert_eq!(
+        store.current_revision().await?,
+        1,
+        "failed writes use no revision"
+    );
     Ok(())
 }
 
@@ -85,7 +89,11 @@ async fn concurrent_compare_and_swap_loses_no_increment() -> Result<()> {
                     .and_then(|s| s.parse().ok())
                     .unwrap_or(u64::MAX);
                 match store
-                    .update("/counter", Bytes::from((n + 1).to_string()), kv.mod_revision)
+                    .update(
+                        "/counter",
+                        Bytes::from((n + 1).to_string()),
+                        kv.mod_revision,
+                    )
                     .await
                 {
                     Ok(_) => wins += 1,
@@ -97,7 +105,8 @@ async fn concurrent_compare_and_swap_loses_no_increment() -> Result<()> {
         }));
     }
     for t in tasks {
-        t.await.map_err(|e| StoreError::Unavailable(e.to_string()))??;
+        t.await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))??;
     }
     let kv = store.get("/counter").await?.map(|kv| kv.value);
     assert_eq!(kv, Some(b("400")));
@@ -191,7 +200,10 @@ async fn watch_replays_history_then_follows_live_without_gaps() -> Result<()> {
             (EventKind::Delete, "/r/a", 5)
         ]
     );
-    assert_eq!(events[0].prev.as_ref().map(|p| p.value.clone()), Some(b("1")));
+    assert_eq!(
+        events[0].prev.as_ref().map(|p| p.value.clone()),
+        Some(b("1"))
+    );
     assert_eq!(events[2].kv.value, b("2"), "delete carries the last value");
     Ok(())
 }
@@ -211,7 +223,8 @@ async fn watch_under_concurrent_writers_sees_every_revision_once_in_order() -> R
         }));
     }
     for t in tasks {
-        t.await.map_err(|e| StoreError::Unavailable(e.to_string()))??;
+        t.await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))??;
     }
     let events = next_events(&mut watch, 400).await;
     let revisions: Vec<_> = events.iter().map(Event::revision).collect();
@@ -270,7 +283,8 @@ async fn compaction_keeps_current_values_and_refuses_old_revisions() -> Result<(
 }
 
 #[tokio::test]
-async fn persisted_store_survives_reopen_and_compaction() -> std::result::Result<(), Box<dyn std::error::Error>> {
+async fn persisted_store_survives_reopen_and_compaction()
+-> std::result::Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("store.wal");
     {

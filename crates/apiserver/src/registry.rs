@@ -1,0 +1,796 @@
+//! The object lifecycle over the store, for every resource: server-set metadata,
+//! defaulting, validation, admission (namespace lifecycle, quota), optimistic
+//! concurrency, status/spec separation, finalizers and graceful deletion.
+//!
+//! HTTP handlers and the server's internal loops both go through [`Registry`]; nothing
+//! else in the API server writes to the store.
+
+use std::sync::Arc;
+
+use bosun_api::resources::{self, ResourceInfo};
+use bosun_api::selector::{FieldSelector, LabelSelector};
+use bosun_store::{ListOptions, Store, StoreError};
+use serde_json::{Value, json};
+
+use crate::error::{ApiError, ApiResult};
+use crate::object::{self, meta_mut};
+
+/// How long a patch is retried when a concurrent writer wins the compare-and-swap.
+const PATCH_RETRIES: usize = 8;
+
+/// Which part of an object a write may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The main resource: everything but `status`.
+    Main,
+    /// The `status` subresource: only `status`.
+    Status,
+}
+
+/// `fieldValidation` of a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FieldValidation {
+    Ignore,
+    Warn,
+    #[default]
+    Strict,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    pub dry_run: bool,
+    pub field_validation: FieldValidation,
+}
+
+/// The answer to a write: the object plus any `Warning` headers to send.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub object: Value,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListParams {
+    pub label_selector: Option<LabelSelector>,
+    pub field_selector: Option<FieldSelector>,
+    pub limit: Option<usize>,
+    /// Start after this storage key.
+    pub start_after: Option<String>,
+    /// Read at exactly this revision (`None` = latest).
+    pub revision: Option<i64>,
+}
+
+pub struct ListPage {
+    pub items: Vec<Value>,
+    pub revision: i64,
+    /// Storage key to continue after, if more may match.
+    pub continue_after: Option<String>,
+    pub remaining: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DeleteOptions {
+    pub grace_period_seconds: Option<i64>,
+    pub precondition_uid: Option<String>,
+    pub precondition_resource_version: Option<String>,
+    pub dry_run: bool,
+}
+
+pub enum Deleted {
+    /// The object is gone; this was its last state.
+    Gone(Value),
+    /// The object is marked for deletion and waits for finalizers or a grace period.
+    Pending(Value),
+}
+
+pub struct Registry {
+    store: Arc<dyn Store>,
+}
+
+impl Registry {
+    pub fn new(store: Arc<dyn Store>) -> Registry {
+        Registry { store }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub async fn get(&self, info: &ResourceInfo, ns: Option<&str>, name: &str) -> ApiResult<Value> {
+        let key = info.storage_key(ns, name);
+        match self.store.get(&key).await {
+            Ok(Some(kv)) => object::decode(&kv),
+            Ok(None) => Err(ApiError::not_found(info, name)),
+            Err(e) => Err(ApiError::from_store(e, info, name)),
+        }
+    }
+
+    pub async fn list(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        params: &ListParams,
+    ) -> ApiResult<ListPage> {
+        let prefix = info.storage_prefix_in(ns);
+        // A name field selector narrows the read to one key.
+        if let Some(name) = params.field_selector.as_ref().and_then(|f| f.exact_name())
+            && (ns.is_some() || !info.namespaced)
+        {
+            let revision = match params.revision {
+                Some(r) => r,
+                None => self.current_revision().await?,
+            };
+            let page = self
+                .store
+                .list(
+                    &info.storage_key(ns, name),
+                    ListOptions {
+                        revision: Some(revision),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(|e| ApiError::from_store(e, info, ""))?;
+            let mut items = Vec::new();
+            for kv in page
+                .kvs
+                .iter()
+                .filter(|kv| kv.key == info.storage_key(ns, name))
+            {
+                let obj = object::decode(kv)?;
+                if matches(info, params, &obj) {
+                    items.push(obj);
+                }
+            }
+            return Ok(ListPage {
+                items,
+                revision: page.revision,
+                continue_after: None,
+                remaining: None,
+            });
+        }
+        let limit = params.limit.filter(|l| *l > 0);
+        let mut items = Vec::new();
+        let mut start_after = params.start_after.clone();
+        let mut revision = params.revision;
+        loop {
+            let page = self
+                .store
+                .list(
+                    &prefix,
+                    ListOptions {
+                        revision,
+                        start_after: start_after.clone(),
+                        limit: limit.map(|l| l.max(64)),
+                    },
+                )
+                .await
+                .map_err(|e| match e {
+                    StoreError::Compacted { .. } if params.start_after.is_some() => {
+                        ApiError::gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+                    }
+                    e => ApiError::from_store(e, info, ""),
+                })?;
+            revision = Some(page.revision);
+            let count = page.kvs.len();
+            for (i, kv) in page.kvs.iter().enumerate() {
+                let obj = object::decode(kv)?;
+                if matches(info, params, &obj) {
+                    items.push(obj);
+                    if limit.is_some_and(|l| items.len() >= l) {
+                        let more = i + 1 < count || page.more;
+                        return Ok(ListPage {
+                            items,
+                            revision: page.revision,
+                            continue_after: more.then(|| kv.key.clone()),
+                            remaining: (more
+                                && params.label_selector.is_none()
+                                && params.field_selector.is_none())
+                            .then_some(count - i - 1 + page.remaining),
+                        });
+                    }
+                }
+            }
+            if !page.more {
+                return Ok(ListPage {
+                    items,
+                    revision: page.revision,
+                    continue_after: None,
+                    remaining: None,
+                });
+            }
+            start_after = page.kvs.last().map(|kv| kv.key.clone());
+        }
+    }
+
+    pub async fn current_revision(&self) -> ApiResult<i64> {
+        self.store
+            .current_revision()
+            .await
+            .map_err(|e| ApiError::unavailable(e.to_string()))
+    }
+
+    /// Namespace lifecycle admission: the namespace must exist and not be terminating.
+    async fn admit_namespace(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+    ) -> ApiResult<()> {
+        let Some(ns) = ns.filter(|_| info.namespaced) else {
+            return Ok(());
+        };
+        let ns_info = namespaces_info();
+        match self.get(ns_info, None, ns).await {
+            Ok(namespace) if object::is_deleting(&namespace) => Err(ApiError::forbidden(
+                info,
+                name,
+                &format!(
+                    "unable to create new content in namespace {ns} because it is being terminated"
+                ),
+            )),
+            Ok(_) => Ok(()),
+            Err(e) if e.code == 404 => Err(ApiError::not_found(ns_info, ns)),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn create(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        mut obj: Value,
+        opts: &WriteOptions,
+    ) -> ApiResult<Written> {
+        let warnings = check_body(info, ns, None, &mut obj, opts)?;
+        {
+            let m = meta_mut(&mut obj);
+            let has_name = m
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| !n.is_empty());
+            if !has_name
+                && let Some(base) = m.get("generateName").and_then(Value::as_str)
+                && !base.is_empty()
+            {
+                let generated = object::generate_name(base);
+                m.insert("name".into(), json!(generated));
+            }
+            for server_set in [
+                "uid",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+                "resourceVersion",
+                "selfLink",
+                "generation",
+            ] {
+                m.remove(server_set);
+            }
+            m.insert("uid".into(), json!(object::new_uid()));
+            m.insert("creationTimestamp".into(), json!(object::now_rfc3339()));
+            if tracks_generation(info) {
+                m.insert("generation".into(), json!(1));
+            }
+        }
+        prepare_create_status(info, &mut obj);
+        bosun_api::defaults::apply_defaults(info, &mut obj);
+        bosun_api::defaults::apply_pod_admission_defaults(info, &mut obj);
+        let name = object::name(&obj).to_string();
+        let errors = bosun_api::validation::validate(info, &obj, None);
+        if !errors.is_empty() {
+            return Err(ApiError::invalid(info, &name, &errors));
+        }
+        self.admit_namespace(info, ns, &name).await?;
+        let key = info.storage_key(ns, &name);
+        if opts.dry_run {
+            if self.store.get(&key).await.ok().flatten().is_some() {
+                return Err(ApiError::already_exists(info, &name));
+            }
+            return Ok(Written {
+                object: obj,
+                warnings,
+            });
+        }
+        let kv = self
+            .store
+            .create(&key, object::encode(&obj))
+            .await
+            .map_err(|e| ApiError::from_store(e, info, &name))?;
+        Ok(Written {
+            object: object::decode(&kv)?,
+            warnings,
+        })
+    }
+
+    /// Replaces `part` of an object with the one in `obj` (a PUT).
+    pub async fn update(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+        mut obj: Value,
+        part: Part,
+        opts: &WriteOptions,
+    ) -> ApiResult<Written> {
+        let warnings = check_body(info, ns, Some(name), &mut obj, opts)?;
+        let current = self.get(info, ns, name).await?;
+        let expected = object::meta_str(&obj, "resourceVersion")
+            .filter(|rv| !rv.is_empty())
+            .map(str::to_string);
+        if let Some(rv) = &expected
+            && Some(rv.as_str()) != object::meta_str(&current, "resourceVersion")
+        {
+            return Err(ApiError::conflict(info, name));
+        }
+        let object = self
+            .write_update(info, ns, name, &current, obj, part, opts)
+            .await?;
+        Ok(Written { object, warnings })
+    }
+
+    /// Applies a patch to `part` of an object, retrying on write races.
+    pub async fn patch(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+        patch: &crate::patch::Patch,
+        part: Part,
+        opts: &WriteOptions,
+    ) -> ApiResult<Written> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let current = self.get(info, ns, name).await?;
+            let mut patched = patch.apply(info.definition, &current)?;
+            let warnings = check_body(info, ns, Some(name), &mut patched, opts)?;
+            // A resourceVersion in the patch is a precondition; otherwise the current one.
+            let patched_rv = object::meta_str(&patched, "resourceVersion").map(str::to_string);
+            let current_rv = object::meta_str(&current, "resourceVersion").map(str::to_string);
+            if patched_rv.is_some() && patched_rv != current_rv {
+                return Err(ApiError::conflict(info, name));
+            }
+            match self
+                .write_update(info, ns, name, &current, patched, part, opts)
+                .await
+            {
+                Err(e)
+                    if e.reason == "Conflict"
+                        && attempt < PATCH_RETRIES
+                        && !patch.pins_version() =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(e),
+                Ok(object) => return Ok(Written { object, warnings }),
+            }
+        }
+    }
+
+    /// The shared tail of update and patch: merge with the current object, default,
+    /// validate, write with compare-and-swap on the current revision.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_update(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+        current: &Value,
+        obj: Value,
+        part: Part,
+        opts: &WriteOptions,
+    ) -> ApiResult<Value> {
+        let mut next = match part {
+            Part::Main => {
+                let mut next = obj;
+                if info.has_status {
+                    match current.get("status") {
+                        Some(status) => next["status"] = status.clone(),
+                        None => {
+                            if let Some(o) = next.as_object_mut() {
+                                o.remove("status");
+                            }
+                        }
+                    }
+                }
+                next
+            }
+            Part::Status => {
+                let mut next = current.clone();
+                match obj.get("status") {
+                    Some(status) => next["status"] = status.clone(),
+                    None => {
+                        if let Some(o) = next.as_object_mut() {
+                            o.remove("status");
+                        }
+                    }
+                }
+                next
+            }
+        };
+        // Server-owned metadata always comes from the stored object.
+        {
+            let cur_meta = object::meta(current).cloned().unwrap_or_default();
+            let m = meta_mut(&mut next);
+            for field in [
+                "uid",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+                "generation",
+                "namespace",
+                "name",
+            ] {
+                match cur_meta.get(field) {
+                    Some(v) => m.insert(field.into(), v.clone()),
+                    None => m.remove(field),
+                };
+            }
+            m.remove("resourceVersion");
+            m.remove("selfLink");
+        }
+        bosun_api::defaults::apply_defaults(info, &mut next);
+        if part == Part::Main && tracks_generation(info) && next.get("spec") != current.get("spec")
+        {
+            let generation = object::meta(current)
+                .and_then(|m| m.get("generation"))
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            meta_mut(&mut next).insert("generation".into(), json!(generation + 1));
+        }
+        let errors = bosun_api::validation::validate(info, &next, Some(current));
+        if !errors.is_empty() {
+            return Err(ApiError::invalid(info, name, &errors));
+        }
+        let current_rev = current_revision_of(current);
+        let key = info.storage_key(ns, name);
+        // The last finalizer removed from a deleting object completes its deletion.
+        if object::is_deleting(&next)
+            && object::finalizers(&next).is_empty()
+            && !has_spec_finalizers(info, &next)
+        {
+            if opts.dry_run {
+                return Ok(next);
+            }
+            let kv = self
+                .store
+                .delete(&key, Some(current_rev))
+                .await
+                .map_err(|e| ApiError::from_store(e, info, name))?;
+            return object::decode(&kv);
+        }
+        let mut unchanged = next.clone();
+        meta_mut(&mut unchanged).insert("resourceVersion".into(), json!(current_rev.to_string()));
+        if &unchanged == current || opts.dry_run {
+            // A no-op write makes no new revision, as upstream.
+            return Ok(unchanged);
+        }
+        let kv = self
+            .store
+            .update(&key, object::encode(&next), current_rev)
+            .await
+            .map_err(|e| ApiError::from_store(e, info, name))?;
+        object::decode(&kv)
+    }
+
+    /// A system write that skips validation (binding, namespace finalization): `next`
+    /// computes the new object from the current one (`None` = nothing to do). Retried
+    /// when a concurrent writer wins. Finishes a deletion whose last finalizer went.
+    pub async fn mutate(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+        next: impl Fn(&Value) -> ApiResult<Option<Value>>,
+    ) -> ApiResult<Value> {
+        let key = info.storage_key(ns, name);
+        for _ in 0..PATCH_RETRIES {
+            let current = self.get(info, ns, name).await?;
+            let Some(new) = next(&current)? else {
+                return Ok(current);
+            };
+            let rev = current_revision_of(&current);
+            let result = if object::is_deleting(&new)
+                && object::finalizers(&new).is_empty()
+                && !has_spec_finalizers(info, &new)
+            {
+                self.store.delete(&key, Some(rev)).await
+            } else {
+                self.store.update(&key, object::encode(&new), rev).await
+            };
+            match result {
+                Ok(kv) => return object::decode(&kv),
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(ApiError::from_store(e, info, name)),
+            }
+        }
+        Err(ApiError::conflict(info, name))
+    }
+
+    pub async fn delete(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+        opts: &DeleteOptions,
+    ) -> ApiResult<Deleted> {
+        let current = self.get(info, ns, name).await?;
+        let meta = object::meta(&current).cloned().unwrap_or_default();
+        if let Some(uid) = &opts.precondition_uid
+            && meta.get("uid").and_then(Value::as_str) != Some(uid.as_str())
+        {
+            return Err(ApiError::conflict_message(
+                info,
+                name,
+                &format!(
+                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                    meta.get("uid").and_then(Value::as_str).unwrap_or("")
+                ),
+            ));
+        }
+        if let Some(rv) = &opts.precondition_resource_version
+            && meta.get("resourceVersion").and_then(Value::as_str) != Some(rv.as_str())
+        {
+            return Err(ApiError::conflict_message(
+                info,
+                name,
+                &format!(
+                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                    meta.get("resourceVersion")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                ),
+            ));
+        }
+        let key = info.storage_key(ns, name);
+        let current_rev = current_revision_of(&current);
+        let grace = graceful_period(info, &current, opts.grace_period_seconds);
+        let needs_wait = !object::finalizers(&current).is_empty()
+            || has_spec_finalizers(info, &current)
+            || grace.is_some_and(|g| g > 0);
+        if needs_wait {
+            let mut marked = current.clone();
+            let already = object::is_deleting(&current);
+            {
+                let m = meta_mut(&mut marked);
+                let grace = grace.unwrap_or(0);
+                if !already {
+                    m.insert(
+                        "deletionTimestamp".into(),
+                        json!(object::rfc3339_after(grace)),
+                    );
+                    m.insert("deletionGracePeriodSeconds".into(), json!(grace));
+                    if let Some(g) = m.get("generation").and_then(Value::as_i64) {
+                        m.insert("generation".into(), json!(g + 1));
+                    }
+                } else if let Some(existing) =
+                    m.get("deletionGracePeriodSeconds").and_then(Value::as_i64)
+                    && grace < existing
+                {
+                    // A shorter grace period may replace a longer one.
+                    m.insert(
+                        "deletionTimestamp".into(),
+                        json!(object::rfc3339_after(grace)),
+                    );
+                    m.insert("deletionGracePeriodSeconds".into(), json!(grace));
+                }
+                m.remove("resourceVersion");
+            }
+            if info.plural == "namespaces" {
+                marked["status"]["phase"] = json!("Terminating");
+            }
+            if opts.dry_run {
+                return Ok(Deleted::Pending(marked));
+            }
+            let finished = object::finalizers(&marked).is_empty()
+                && !has_spec_finalizers(info, &marked)
+                && grace == Some(0);
+            if finished {
+                let kv = self
+                    .store
+                    .delete(&key, Some(current_rev))
+                    .await
+                    .map_err(|e| ApiError::from_store(e, info, name))?;
+                return Ok(Deleted::Gone(object::decode(&kv)?));
+            }
+            let mut probe = marked.clone();
+            meta_mut(&mut probe).insert("resourceVersion".into(), json!(current_rev.to_string()));
+            if probe == current {
+                return Ok(Deleted::Pending(current));
+            }
+            let kv = self
+                .store
+                .update(&key, object::encode(&marked), current_rev)
+                .await
+                .map_err(|e| ApiError::from_store(e, info, name))?;
+            return Ok(Deleted::Pending(object::decode(&kv)?));
+        }
+        if opts.dry_run {
+            return Ok(Deleted::Gone(current));
+        }
+        let kv = self
+            .store
+            .delete(&key, Some(current_rev))
+            .await
+            .map_err(|e| ApiError::from_store(e, info, name))?;
+        Ok(Deleted::Gone(object::decode(&kv)?))
+    }
+}
+
+/// Kinds whose `metadata.generation` tracks spec changes.
+fn tracks_generation(info: &ResourceInfo) -> bool {
+    matches!(
+        info.plural,
+        "deployments" | "replicasets" | "replicationcontrollers"
+    )
+}
+
+fn has_spec_finalizers(info: &ResourceInfo, obj: &Value) -> bool {
+    info.plural == "namespaces"
+        && obj
+            .pointer("/spec/finalizers")
+            .and_then(Value::as_array)
+            .is_some_and(|f| !f.is_empty())
+}
+
+/// The grace period a delete uses: only pods have one, and only once bound to a node
+/// and not yet finished (upstream deletes unbound or terminal pods at once).
+fn graceful_period(info: &ResourceInfo, obj: &Value, requested: Option<i64>) -> Option<i64> {
+    if info.plural != "pods" {
+        return None;
+    }
+    let bound = obj
+        .pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty());
+    let phase = obj.pointer("/status/phase").and_then(Value::as_str);
+    if !bound || matches!(phase, Some("Succeeded" | "Failed")) {
+        return Some(0);
+    }
+    Some(
+        requested
+            .or_else(|| {
+                obj.pointer("/spec/terminationGracePeriodSeconds")
+                    .and_then(Value::as_i64)
+            })
+            .unwrap_or(30)
+            .max(0),
+    )
+}
+
+fn current_revision_of(obj: &Value) -> i64 {
+    object::meta_str(obj, "resourceVersion")
+        .and_then(|rv| rv.parse().ok())
+        .unwrap_or(0)
+}
+
+fn namespaces_info() -> &'static ResourceInfo {
+    match resources::find("", "v1", "namespaces") {
+        Some(info) => info,
+        None => unreachable!("namespaces are always served"),
+    }
+}
+
+fn matches(info: &ResourceInfo, params: &ListParams, obj: &Value) -> bool {
+    params
+        .label_selector
+        .as_ref()
+        .is_none_or(|s| s.matches(&object::labels(obj)))
+        && params
+            .field_selector
+            .as_ref()
+            .is_none_or(|f| f.matches(info, obj))
+}
+
+/// Status that a create resets, as upstream's strategies do.
+fn prepare_create_status(info: &ResourceInfo, obj: &mut Value) {
+    let Some(o) = obj.as_object_mut() else {
+        return;
+    };
+    match info.plural {
+        "deployments" | "replicasets" | "replicationcontrollers" => {
+            o.remove("status");
+        }
+        "pods" => {
+            o.insert("status".into(), json!({"phase": "Pending"}));
+        }
+        "namespaces" => {
+            o.insert("status".into(), json!({"phase": "Active"}));
+        }
+        _ => {}
+    }
+}
+
+/// Checks a write body against the URL: kind, apiVersion, namespace, name; applies
+/// `fieldValidation` for unknown fields. Returns warnings to send.
+fn check_body(
+    info: &ResourceInfo,
+    ns: Option<&str>,
+    url_name: Option<&str>,
+    obj: &mut Value,
+    opts: &WriteOptions,
+) -> ApiResult<Vec<String>> {
+    if !obj.is_object() {
+        return Err(ApiError::bad_request(
+            "the object provided is unrecognized (must be of type object)",
+        ));
+    }
+    let api_version = info.api_version();
+    match obj.get("apiVersion").and_then(Value::as_str) {
+        None | Some("") => obj["apiVersion"] = json!(api_version),
+        Some(v) if v == api_version => {}
+        Some(v) => {
+            return Err(ApiError::bad_request(format!(
+                "the API version in the data ({v}) does not match the expected API version ({api_version})"
+            )));
+        }
+    }
+    match obj.get("kind").and_then(Value::as_str) {
+        None | Some("") => obj["kind"] = json!(info.kind),
+        Some(k) if k == info.kind => {}
+        Some(k) => {
+            return Err(ApiError::bad_request(format!(
+                "the kind in the data ({k}) does not match the expected kind ({})",
+                info.kind
+            )));
+        }
+    }
+    let m = meta_mut(obj);
+    if info.namespaced {
+        match (m.get("namespace").and_then(Value::as_str), ns) {
+            (Some(body_ns), Some(url_ns)) if !body_ns.is_empty() && body_ns != url_ns => {
+                return Err(ApiError::bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ));
+            }
+            (_, Some(url_ns)) => {
+                m.insert("namespace".into(), json!(url_ns));
+            }
+            (_, None) => {
+                return Err(ApiError::bad_request(
+                    "the server could not find the requested resource: a namespace is required",
+                ));
+            }
+        }
+    } else if m
+        .get("namespace")
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty())
+    {
+        m.remove("namespace");
+    }
+    if let Some(url_name) = url_name {
+        match m.get("name").and_then(Value::as_str) {
+            Some(n) if n != url_name && !n.is_empty() => {
+                return Err(ApiError::bad_request(format!(
+                    "the name of the object ({n}) does not match the name on the URL ({url_name})"
+                )));
+            }
+            Some(_) => {}
+            None => {
+                m.insert("name".into(), json!(url_name));
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    if opts.field_validation != FieldValidation::Ignore {
+        let unknown = bosun_api::smp::unknown_fields(info.definition, obj);
+        if !unknown.is_empty() {
+            let messages: Vec<String> = unknown
+                .iter()
+                .map(|f| format!("unknown field \"{f}\""))
+                .collect();
+            if opts.field_validation == FieldValidation::Strict {
+                return Err(ApiError::bad_request(format!(
+                    "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}",
+                    messages.join(", "),
+                    kind = info.kind,
+                    version = info.version,
+                )));
+            }
+            warnings = messages;
+        }
+    }
+    Ok(warnings)
+}

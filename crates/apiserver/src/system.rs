@@ -1,0 +1,276 @@
+//! The API server's own loops, run in-process over the registry (never the store):
+//! bootstrap objects (the four system namespaces, the `default/kubernetes` Service),
+//! namespace lifecycle (each namespace's `default` ServiceAccount and `kube-root-ca.crt`
+//! ConfigMap; emptying and finalizing terminating namespaces), and history compaction.
+//! Upstream runs the namespace parts in kube-controller-manager; they live here because
+//! they are part of what "a namespace" means to every client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bosun_api::resources::RESOURCES;
+use serde_json::{Value, json};
+
+use crate::ServerState;
+use crate::error::{ApiError, ApiResult};
+use crate::object;
+use crate::registry::{DeleteOptions, ListParams, WriteOptions};
+use crate::rest;
+
+pub const SYSTEM_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
+const NAMESPACE_RESYNC: Duration = Duration::from_secs(2);
+
+async fn create_if_missing(
+    state: &ServerState,
+    group: &str,
+    plural: &str,
+    ns: Option<&str>,
+    obj: Value,
+) -> ApiResult<()> {
+    let info = rest::info(group, plural);
+    match state
+        .registry
+        .create(info, ns, obj, &WriteOptions::default())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.code == 409 => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates the system namespaces (each with its ServiceAccount and root CA) and the
+/// `default/kubernetes` Service, so they exist before the server reports ready.
+pub async fn bootstrap(state: &ServerState, ca_pem: &str) -> ApiResult<()> {
+    for ns in SYSTEM_NAMESPACES {
+        create_if_missing(
+            state,
+            "",
+            "namespaces",
+            None,
+            json!({"metadata": {"name": ns}}),
+        )
+        .await?;
+        reconcile_namespace(state, ns, ca_pem).await?;
+    }
+    create_if_missing(
+        state,
+        "",
+        "services",
+        Some("default"),
+        json!({
+            "metadata": {"name": "kubernetes", "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {
+                "type": "ClusterIP",
+                "clusterIP": "10.96.0.1",
+                "clusterIPs": ["10.96.0.1"],
+                "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+                "sessionAffinity": "None",
+            },
+        }),
+    )
+    .await
+}
+
+pub fn spawn_loops(state: Arc<ServerState>, ca_pem: String, compaction_interval: Duration) {
+    tokio::spawn(namespace_loop(state.clone(), ca_pem));
+    tokio::spawn(compaction_loop(state, compaction_interval));
+}
+
+/// Every interval, drops history older than the revision seen one interval ago (so
+/// about one to two intervals of history stay resumable, like upstream's 5 minutes).
+async fn compaction_loop(state: Arc<ServerState>, interval: Duration) {
+    let mut previous: Option<i64> = None;
+    loop {
+        tokio::time::sleep(interval).await;
+        let Ok(now) = state.registry.current_revision().await else {
+            continue;
+        };
+        if let Some(target) = previous {
+            match state.registry.store().compact(target).await {
+                Ok(()) => state.watch_cache.compacted(target),
+                Err(err) => tracing::warn!(%err, "compaction failed"),
+            }
+        }
+        previous = Some(now);
+    }
+}
+
+/// Namespace of a storage key for the resources the loop cares about.
+fn namespace_of_key(key: &str) -> Option<String> {
+    let rest = key.strip_prefix("/registry/")?;
+    let mut parts = rest.split('/');
+    match parts.next()? {
+        "namespaces" => parts.next().map(str::to_string),
+        "serviceaccounts" | "configmaps" => parts.next().map(str::to_string),
+        _ => None,
+    }
+}
+
+async fn namespace_loop(state: Arc<ServerState>, ca_pem: String) {
+    let mut events = state.watch_cache.subscribe();
+    // Reconcile everything once, then per event, with a resync for terminating namespaces.
+    let mut dirty: std::collections::BTreeSet<String> = Default::default();
+    let mut full = true;
+    let mut tick = tokio::time::interval(NAMESPACE_RESYNC);
+    loop {
+        if full {
+            match state
+                .registry
+                .list(rest::info("", "namespaces"), None, &ListParams::default())
+                .await
+            {
+                Ok(page) => dirty.extend(page.items.iter().map(|n| object::name(n).to_string())),
+                Err(err) => tracing::warn!(%err, "listing namespaces"),
+            }
+            full = false;
+        }
+        for ns in std::mem::take(&mut dirty) {
+            match reconcile_namespace(&state, &ns, &ca_pem).await {
+                Ok(()) => {}
+                Err(err) => {
+                    tracing::debug!(namespace = %ns, %err, "namespace reconcile will retry")
+                }
+            }
+        }
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) => {
+                    if let Some(ns) = namespace_of_key(&event.key) {
+                        dirty.insert(ns);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => full = true,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            },
+            _ = tick.tick() => {
+                if let Ok(page) = state.registry.list(rest::info("", "namespaces"), None, &ListParams::default()).await {
+                    dirty.extend(page.items.iter().filter(|n| object::is_deleting(n)).map(|n| object::name(n).to_string()));
+                }
+            }
+        }
+    }
+}
+
+async fn reconcile_namespace(state: &ServerState, ns: &str, ca_pem: &str) -> ApiResult<()> {
+    let namespace = match state
+        .registry
+        .get(rest::info("", "namespaces"), None, ns)
+        .await
+    {
+        Ok(n) => n,
+        Err(e) if e.code == 404 => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if object::is_deleting(&namespace) {
+        return empty_namespace(state, ns).await;
+    }
+    create_if_missing(
+        state,
+        "",
+        "serviceaccounts",
+        Some(ns),
+        json!({"metadata": {"name": "default"}}),
+    )
+    .await?;
+    let cm_info = rest::info("", "configmaps");
+    match state.registry.get(cm_info, Some(ns), "kube-root-ca.crt").await {
+        Ok(cm) if cm.pointer("/data/ca.crt").and_then(Value::as_str) == Some(ca_pem) => Ok(()),
+        Ok(_) => {
+            let ca = ca_pem.to_string();
+            state
+                .registry
+                .mutate(cm_info, Some(ns), "kube-root-ca.crt", move |cm| {
+                    let mut next = cm.clone();
+                    next["data"] = json!({"ca.crt": ca});
+                    Ok(Some(next))
+                })
+                .await
+                .map(|_| ())
+        }
+        Err(e) if e.code == 404 => {
+            create_if_missing(
+                state,
+                "",
+                "configmaps",
+                Some(ns),
+                json!({
+                    "metadata": {"name": "kube-root-ca.crt", "annotations": {"kubernetes.io/description": "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters."}},
+                    "data": {"ca.crt": ca_pem},
+                }),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Deletes everything in a terminating namespace; once nothing is left, removes the
+/// `kubernetes` finalizer so the namespace itself goes.
+async fn empty_namespace(state: &ServerState, ns: &str) -> ApiResult<()> {
+    let mut remaining = 0;
+    for info in RESOURCES.iter().filter(|r| r.namespaced) {
+        let page = state
+            .registry
+            .list(info, Some(ns), &ListParams::default())
+            .await?;
+        for item in &page.items {
+            remaining += 1;
+            if object::is_deleting(item) {
+                continue;
+            }
+            match state
+                .registry
+                .delete(
+                    info,
+                    Some(ns),
+                    object::name(item),
+                    &DeleteOptions::default(),
+                )
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if e.code == 404 => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    if remaining > 0 {
+        // Check again: deletions without grace are already gone.
+        for info in RESOURCES.iter().filter(|r| r.namespaced) {
+            let page = state
+                .registry
+                .list(info, Some(ns), &ListParams::default())
+                .await?;
+            if !page.items.is_empty() {
+                return Err(ApiError::conflict_message(
+                    info,
+                    "",
+                    &format!("namespace {ns} still has content"),
+                ));
+            }
+        }
+    }
+    state
+        .registry
+        .mutate(rest::info("", "namespaces"), None, ns, |n| {
+            let finalizers = n
+                .pointer("/spec/finalizers")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if finalizers.iter().all(|f| f != "kubernetes") {
+                return Ok(None);
+            }
+            let mut next = n.clone();
+            let kept: Vec<Value> = finalizers
+                .into_iter()
+                .filter(|f| f != "kubernetes")
+                .collect();
+            next["spec"]["finalizers"] = json!(kept);
+            Ok(Some(next))
+        })
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,356 @@
+//! The watch cache and watch streams.
+//!
+//! One store watch on the whole registry feeds an in-memory ring of recent events
+//! (decoded once) and a broadcast channel; every client watch is served from these, so
+//! a thousand watchers cost one store watch, not a thousand. A client resuming from a
+//! revision older than the ring's start gets upstream's `410 Expired` as an `ERROR`
+//! event, and relists.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bosun_api::resources::ResourceInfo;
+use bosun_store::{EventKind, Store};
+use bytes::Bytes;
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::error::ApiError;
+use crate::object;
+use crate::registry::{ListParams, Registry};
+
+/// How many recent events the ring keeps for resuming watches.
+const RING_CAPACITY: usize = 20_000;
+const BROADCAST_CAPACITY: usize = 8_192;
+/// How often a watch with bookmarks enabled gets one.
+const BOOKMARK_INTERVAL: Duration = Duration::from_secs(10);
+
+/// One change, decoded once and shared by all watchers.
+#[derive(Debug)]
+pub struct CachedEvent {
+    pub kind: EventKind,
+    pub key: String,
+    pub revision: i64,
+    pub object: Value,
+    pub prev: Option<Value>,
+}
+
+struct Ring {
+    events: VecDeque<Arc<CachedEvent>>,
+    /// History is complete for revisions greater than this.
+    start: i64,
+    /// The newest revision the cache has seen.
+    latest: i64,
+}
+
+pub struct WatchCache {
+    ring: Mutex<Ring>,
+    tx: broadcast::Sender<Arc<CachedEvent>>,
+}
+
+impl WatchCache {
+    /// Starts the cache, following the store from its oldest retained revision.
+    pub async fn start(store: Arc<dyn Store>) -> Result<Arc<WatchCache>, bosun_store::StoreError> {
+        let from = store.compacted_revision().await?;
+        let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let cache = Arc::new(WatchCache {
+            ring: Mutex::new(Ring {
+                events: VecDeque::new(),
+                start: from,
+                latest: from,
+            }),
+            tx,
+        });
+        let stream = store.watch("/registry/", from).await?;
+        let weak = Arc::downgrade(&cache);
+        tokio::spawn(async move {
+            let mut stream = stream;
+            loop {
+                match stream.next().await {
+                    Some(Ok(batch)) => {
+                        let Some(cache) = weak.upgrade() else { return };
+                        cache.ingest(batch);
+                    }
+                    Some(Err(err)) => {
+                        tracing::warn!(%err, "watch cache fell behind the store; restarting from now");
+                        let Some(cache) = weak.upgrade() else { return };
+                        let now = match store.current_revision().await {
+                            Ok(r) => r,
+                            Err(_) => {
+                                tokio::time::sleep(Duration::from_secs(1)).await;
+                                continue;
+                            }
+                        };
+                        cache.reset(now);
+                        match store.watch("/registry/", now).await {
+                            Ok(s) => stream = s,
+                            Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+                        }
+                    }
+                    None => return,
+                }
+            }
+        });
+        Ok(cache)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ring> {
+        self.ring.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn reset(&self, now: i64) {
+        let mut ring = self.lock();
+        ring.events.clear();
+        ring.start = now;
+        ring.latest = now;
+    }
+
+    fn ingest(&self, batch: Vec<bosun_store::Event>) {
+        let mut ring = self.lock();
+        for event in batch {
+            let Ok(obj) = object::decode_at(&event.kv.value, event.kv.mod_revision) else {
+                continue;
+            };
+            let prev = event
+                .prev
+                .as_ref()
+                .and_then(|p| object::decode_at(&p.value, p.mod_revision).ok());
+            let cached = Arc::new(CachedEvent {
+                kind: event.kind,
+                key: event.kv.key.clone(),
+                revision: event.kv.mod_revision,
+                object: obj,
+                prev,
+            });
+            ring.latest = cached.revision;
+            ring.events.push_back(cached.clone());
+            while ring.events.len() > RING_CAPACITY {
+                if let Some(old) = ring.events.pop_front() {
+                    ring.start = old.revision;
+                }
+            }
+            // Sending under the lock keeps broadcast order equal to ring order.
+            let _ = self.tx.send(cached);
+        }
+    }
+
+    /// Forgets events at and below a compacted revision, so resuming there is 410 Gone
+    /// exactly as a read at that revision is.
+    pub fn compacted(&self, revision: i64) {
+        let mut ring = self.lock();
+        while ring.events.front().is_some_and(|e| e.revision <= revision) {
+            ring.events.pop_front();
+        }
+        ring.start = ring.start.max(revision);
+    }
+
+    /// Every change from now on (for the server's own loops).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<CachedEvent>> {
+        self.tx.subscribe()
+    }
+
+    pub fn latest_revision(&self) -> i64 {
+        self.lock().latest
+    }
+}
+
+/// How each watch event's object is rendered.
+#[derive(Clone)]
+pub enum Render {
+    Object,
+    Table { include_object: String },
+}
+
+pub struct WatchRequest {
+    pub info: &'static ResourceInfo,
+    pub namespace: Option<String>,
+    pub params: ListParams,
+    /// `None` = start with the current state ("" or "0").
+    pub resource_version: Option<i64>,
+    pub send_initial_events: bool,
+    pub allow_bookmarks: bool,
+    pub timeout: Duration,
+    pub render: Render,
+}
+
+/// Starts a watch; the returned receiver yields newline-terminated JSON `WatchEvent`s and
+/// ends when the watch does.
+pub fn serve(
+    cache: Arc<WatchCache>,
+    registry: Arc<Registry>,
+    req: WatchRequest,
+) -> mpsc::Receiver<Bytes> {
+    let (tx, rx) = mpsc::channel(256);
+    tokio::spawn(async move {
+        let _ = run_watch(cache, registry, req, &tx).await;
+    });
+    rx
+}
+
+/// Marker for "the client went away".
+struct Closed;
+
+async fn send(
+    tx: &mpsc::Sender<Bytes>,
+    req: &WatchRequest,
+    kind: &str,
+    obj: &Value,
+) -> Result<(), Closed> {
+    let object = match &req.render {
+        Render::Object => obj.clone(),
+        Render::Table { include_object } if kind != "BOOKMARK" && kind != "ERROR" => {
+            bosun_api::table::table(
+                req.info,
+                std::slice::from_ref(obj),
+                jiff::Timestamp::now(),
+                include_object,
+                object::meta_str(obj, "resourceVersion").unwrap_or(""),
+                None,
+            )
+        }
+        Render::Table { .. } => obj.clone(),
+    };
+    let mut line = serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
+    line.push(b'\n');
+    tx.send(Bytes::from(line)).await.map_err(|_| Closed)
+}
+
+fn bookmark(info: &ResourceInfo, revision: i64, initial_end: bool) -> Value {
+    let mut meta = json!({"resourceVersion": revision.to_string()});
+    if initial_end {
+        meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+    }
+    json!({"kind": info.kind, "apiVersion": info.api_version(), "metadata": meta})
+}
+
+async fn run_watch(
+    cache: Arc<WatchCache>,
+    registry: Arc<Registry>,
+    req: WatchRequest,
+    tx: &mpsc::Sender<Bytes>,
+) -> Result<(), Closed> {
+    let mut live = cache.tx.subscribe();
+    let ns = req.namespace.as_deref();
+    let prefix = req.info.storage_prefix_in(ns);
+    let mut position = match req.resource_version {
+        Some(rv) if !req.send_initial_events => rv,
+        _ => {
+            let page = match registry
+                .list(
+                    req.info,
+                    ns,
+                    &ListParams {
+                        limit: None,
+                        start_after: None,
+                        revision: None,
+                        ..req.params.clone()
+                    },
+                )
+                .await
+            {
+                Ok(page) => page,
+                Err(err) => return send(tx, &req, "ERROR", &err.status()).await,
+            };
+            for item in &page.items {
+                send(tx, &req, "ADDED", item).await?;
+            }
+            if req.send_initial_events && req.allow_bookmarks {
+                send(
+                    tx,
+                    &req,
+                    "BOOKMARK",
+                    &bookmark(req.info, page.revision, true),
+                )
+                .await?;
+            }
+            page.revision
+        }
+    };
+    // Replay what the ring holds after `position`.
+    let backlog: Result<Vec<Arc<CachedEvent>>, ApiError> = {
+        let ring = cache.lock();
+        if position < ring.start {
+            Err(ApiError::gone(format!(
+                "too old resource version: {position} ({})",
+                ring.start
+            )))
+        } else {
+            let from = ring.events.partition_point(|e| e.revision <= position);
+            Ok(ring.events.range(from..).cloned().collect())
+        }
+    };
+    let backlog = match backlog {
+        Ok(events) => events,
+        Err(err) => return send(tx, &req, "ERROR", &err.status()).await,
+    };
+    for event in backlog {
+        if event.key.starts_with(&prefix) {
+            emit(tx, &req, &event).await?;
+        }
+        position = event.revision;
+    }
+    let deadline = tokio::time::sleep(req.timeout);
+    tokio::pin!(deadline);
+    let mut bookmarks = tokio::time::interval(BOOKMARK_INTERVAL);
+    bookmarks.reset();
+    loop {
+        tokio::select! {
+            received = live.recv() => match received {
+                Ok(event) => {
+                    if event.revision <= position {
+                        continue;
+                    }
+                    position = event.revision;
+                    if event.key.starts_with(&prefix) {
+                        emit(tx, &req, &event).await?;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    // This watcher fell too far behind; make the client relist.
+                    let err = ApiError::gone(format!("too old resource version: {position} ({})", cache.latest_revision()));
+                    return send(tx, &req, "ERROR", &err.status()).await;
+                }
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+            },
+            _ = bookmarks.tick(), if req.allow_bookmarks => {
+                let latest = cache.latest_revision().max(position);
+                send(tx, &req, "BOOKMARK", &bookmark(req.info, latest, false)).await?;
+            }
+            () = &mut deadline => return Ok(()),
+            () = tx.closed() => return Err(Closed),
+        }
+    }
+}
+
+/// Sends one cached event through the watch's selectors: an object that starts or stops
+/// matching is reported as ADDED or DELETED, as upstream does.
+async fn emit(
+    tx: &mpsc::Sender<Bytes>,
+    req: &WatchRequest,
+    event: &CachedEvent,
+) -> Result<(), Closed> {
+    let matches = |obj: &Value| {
+        req.params
+            .label_selector
+            .as_ref()
+            .is_none_or(|s| s.matches(&object::labels(obj)))
+            && req
+                .params
+                .field_selector
+                .as_ref()
+                .is_none_or(|f| f.matches(req.info, obj))
+    };
+    let now = matches(&event.object);
+    let before = event.prev.as_ref().is_some_and(matches);
+    let kind = match (event.kind, before, now) {
+        (EventKind::Delete, true, _) => "DELETED",
+        (EventKind::Delete, false, _) => return Ok(()),
+        (EventKind::Put, false, true) => "ADDED",
+        (EventKind::Put, true, true) => "MODIFIED",
+        (EventKind::Put, true, false) => "DELETED",
+        (EventKind::Put, false, false) => return Ok(()),
+    };
+    send(tx, req, kind, &event.object).await
+}

@@ -1,0 +1,178 @@
+//! `bosun bench api`: starts the real server as a separate process on a fresh data dir
+//! and measures start-up time, pod creation throughput and latency over HTTP, and idle
+//! memory. Prints a table and writes the figures as JSON. A benchmark, not a test: it
+//! asserts nothing about speed.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, PostParams};
+
+#[derive(clap::Args)]
+pub struct ApiBenchArgs {
+    /// Pods to create.
+    #[arg(long, default_value_t = 2000)]
+    pods: usize,
+    /// Concurrent requests in flight.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Where to write the JSON figures.
+    #[arg(long, default_value = "bench-api.json")]
+    output: PathBuf,
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+pub async fn api(args: ApiBenchArgs) -> Result<()> {
+    let dir = tempfile::tempdir().context("temp dir")?;
+    let exe = std::env::current_exe().context("locating the bosun binary")?;
+    let started = Instant::now();
+    let mut child = Command::new(&exe)
+        .args([
+            "server",
+            "--no-agent",
+            "--bind",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("BOSUN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting bosun server")?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut line)?;
+    let ready_line = started.elapsed();
+    if !line.contains("ready") {
+        bail!("server did not start: {line}");
+    }
+    let kubeconfig = kube::config::Kubeconfig::read_from(dir.path().join("kubeconfig"))?;
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
+    let client = kube::Client::try_from(config)?;
+    let pid = child.id();
+
+    let api: Api<Pod> = Api::namespaced(client, "default");
+    let template: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"labels": {"app": "bench"}},
+        "spec": {"containers": [{"name": "app", "image": "nginx:1.25",
+            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}}]}
+    }))?;
+    let template = Arc::new(template);
+    let begin = Instant::now();
+    let latencies: Vec<Result<Duration>> = futures::stream::iter(0..args.pods)
+        .map(|i| {
+            let api = api.clone();
+            let template = template.clone();
+            async move {
+                let mut pod = (*template).clone();
+                pod.metadata.name = Some(format!("bench-{i}"));
+                let t = Instant::now();
+                api.create(&PostParams::default(), &pod).await?;
+                Ok(t.elapsed())
+            }
+        })
+        .buffer_unordered(args.concurrency.max(1))
+        .collect()
+        .await;
+    let wall = begin.elapsed();
+    let mut ok: Vec<Duration> = latencies.into_iter().collect::<Result<_>>()?;
+    ok.sort();
+    let rate = ok.len() as f64 / wall.as_secs_f64();
+    let busy_rss = rss_kib(pid).unwrap_or(0);
+
+    // Idle memory of a fresh server (no objects beyond the bootstrap ones).
+    let idle_dir = tempfile::tempdir()?;
+    let mut idle = Command::new(&exe)
+        .args([
+            "server",
+            "--no-agent",
+            "--bind",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(idle_dir.path())
+        .env("BOSUN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut idle_line = String::new();
+    BufReader::new(idle.stdout.take().context("idle stdout")?).read_line(&mut idle_line)?;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let idle_rss = rss_kib(idle.id()).unwrap_or(0);
+    let _ = idle.kill();
+    let _ = idle.wait();
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "bosun bench api ({} pods, {} concurrent)",
+        args.pods, args.concurrency
+    );
+    println!("{:<34} {:>12}", "figure", "value");
+    println!(
+        "{:<34} {:>12.1}",
+        "start to ready line (ms)",
+        ms(ready_line)
+    );
+    println!("{:<34} {:>12.0}", "pod creates per second", rate);
+    println!(
+        "{:<34} {:>12.2}",
+        "create latency p50 (ms)",
+        ms(percentile(&ok, 0.50))
+    );
+    println!(
+        "{:<34} {:>12.2}",
+        "create latency p99 (ms)",
+        ms(percentile(&ok, 0.99))
+    );
+    println!(
+        "{:<34} {:>12.2}",
+        "create latency max (ms)",
+        ms(percentile(&ok, 1.0))
+    );
+    println!(
+        "{:<34} {:>12.1}",
+        "server RSS after creates (MiB)",
+        busy_rss as f64 / 1024.0
+    );
+    println!(
+        "{:<34} {:>12.1}",
+        "idle server RSS after 10 s (MiB)",
+        idle_rss as f64 / 1024.0
+    );
+    let figures = serde_json::json!({
+        "pods": args.pods,
+        "concurrency": args.concurrency,
+        "startup_ready_line_ms": ms(ready_line),
+        "creates_per_second": rate,
+        "create_latency_ms": {"p50": ms(percentile(&ok, 0.5)), "p99": ms(percentile(&ok, 0.99)), "max": ms(percentile(&ok, 1.0))},
+        "rss_after_creates_kib": busy_rss,
+        "idle_rss_kib": idle_rss,
+    });
+    std::fs::write(&args.output, serde_json::to_vec_pretty(&figures)?)?;
+    println!("figures written to {}", args.output.display());
+    Ok(())
+}

@@ -1,0 +1,364 @@
+//! Bad input gets a clear 4xx `Status` and changes nothing: raw HTTP against the real
+//! server, checking code, reason and message, then that the stored data is unchanged.
+
+mod common;
+
+use common::TestServer;
+use serde_json::{Value, json};
+
+const CM_PATH: &str = "/api/v1/namespaces/default/configmaps";
+
+fn assert_status(body: &Value, code: u16, reason: &str, message_part: &str) {
+    assert_eq!(body["kind"], "Status", "{body}");
+    assert_eq!(body["status"], "Failure", "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["reason"], reason, "{body}");
+    let message = body["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains(message_part),
+        "message {message:?} lacks {message_part:?}"
+    );
+}
+
+fn configmaps(server: &TestServer) -> (String, Vec<String>) {
+    let (code, list) = server.json("GET", CM_PATH, "");
+    assert_eq!(code, 200);
+    let names = list["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["metadata"]["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let rv = list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    (rv, names)
+}
+
+#[test]
+fn malformed_and_mismatched_bodies_are_400_and_store_nothing() {
+    let server = TestServer::start();
+    let (code, body) = server.json(
+        "POST",
+        CM_PATH,
+        r#"{"metadata": {"name": "ok"}, "data": {"a": "1"}}"#,
+    );
+    assert_eq!(code, 201, "{body}");
+    let before = configmaps(&server);
+    assert_eq!(before.1, ["kube-root-ca.crt", "ok"]);
+
+    let (code, body) = server.json("POST", CM_PATH, r#"{"metadata": {"name": "broken""#);
+    assert_eq!(code, 400);
+    assert_status(&body, 400, "BadRequest", "json parse error");
+
+    let (code, body) = server.json(
+        "POST",
+        CM_PATH,
+        r#"{"apiVersion": "apps/v1", "kind": "ConfigMap", "metadata": {"name": "x"}}"#,
+    );
+    assert_eq!(code, 400);
+    assert_status(
+        &body,
+        400,
+        "BadRequest",
+        "the API version in the data (apps/v1) does not match the expected API version (v1)",
+    );
+
+    let (code, body) = server.json(
+        "POST",
+        CM_PATH,
+        r#"{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}}"#,
+    );
+    assert_eq!(code, 400);
+    assert_status(
+        &body,
+        400,
+        "BadRequest",
+        "the kind in the data (Secret) does not match the expected kind (ConfigMap)",
+    );
+
+    let (code, body) = server.json(
+        "POST",
+        CM_PATH,
+        r#"{"metadata": {"name": "x", "namespace": "kube-system"}}"#,
+    );
+    assert_eq!(code, 400);
+    assert_status(
+        &body,
+        400,
+        "BadRequest",
+        "the namespace of the provided object does not match the namespace sent on the request",
+    );
+
+    let (code, body) = server.json(
+        "PUT",
+        &format!("{CM_PATH}/ok"),
+        r#"{"metadata": {"name": "other"}}"#,
+    );
+    assert_eq!(code, 400);
+    assert_status(
+        &body,
+        400,
+        "BadRequest",
+        "the name of the object (other) does not match the name on the URL (ok)",
+    );
+
+    let (code, body) = server.json("POST", CM_PATH, "[1, 2]");
+    assert_eq!(code, 400, "{body}");
+
+    let (code, body) = server.json("POST", CM_PATH, "");
+    assert_eq!(code, 400, "{body}");
+
+    assert_eq!(configmaps(&server), before, "nothing was written");
+}
+
+#[test]
+fn oversized_unknown_and_unsupported_requests() {
+    let server = TestServer::start();
+    let before = configmaps(&server);
+    let huge = format!(
+        r#"{{"metadata": {{"name": "big"}}, "data": {{"a": "{}"}}}}"#,
+        "x".repeat(3 * 1024 * 1024 + 10)
+    );
+    let (code, body) = server.http("POST", CM_PATH, "application/json", huge.as_bytes());
+    assert_eq!(code, 413, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    assert_status(&body, 413, "RequestEntityTooLarge", "limit is 3145728");
+
+    let (code, body) = server.json("GET", "/apis/apps/v1/namespaces/default/widgets", "");
+    assert_eq!(code, 404);
+    assert_status(
+        &body,
+        404,
+        "NotFound",
+        "the server could not find the requested resource",
+    );
+    let (code, _) = server.json("GET", "/apis/nope.example.com/v1", "");
+    assert_eq!(code, 404);
+
+    let (code, body) = server.http(
+        "POST",
+        CM_PATH,
+        "text/plain",
+        br#"{"metadata": {"name": "t"}}"#,
+    );
+    assert_eq!(code, 415, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    assert_status(&body, 415, "UnsupportedMediaType", "text/plain");
+
+    server.json("POST", CM_PATH, r#"{"metadata": {"name": "p"}}"#);
+    let (code, body) = server.http("PATCH", &format!("{CM_PATH}/p"), "application/xml", b"<x/>");
+    assert_eq!(code, 415, "{body}");
+    let (code, body) = server.http(
+        "PATCH",
+        &format!("{CM_PATH}/p"),
+        "application/json-patch+json",
+        br#"{"not": "a list"}"#,
+    );
+    assert_eq!(code, 400, "{body}");
+
+    let (code, body) = server.json("GET", &format!("{CM_PATH}/missing"), "");
+    assert_eq!(code, 404);
+    assert_status(&body, 404, "NotFound", "configmaps \"missing\" not found");
+    assert_eq!(
+        body["details"],
+        json!({"name": "missing", "group": "", "kind": "configmaps"})
+    );
+
+    let (code, body) = server.json("POST", CM_PATH, r#"{"metadata": {"name": "p"}}"#);
+    assert_eq!(code, 409);
+    assert_status(
+        &body,
+        409,
+        "AlreadyExists",
+        "configmaps \"p\" already exists",
+    );
+
+    let (code, body) = server.json("GET", &format!("{CM_PATH}?labelSelector=a%20in%20(b"), "");
+    assert_eq!(code, 400);
+    assert_status(&body, 400, "BadRequest", "unable to parse requirement");
+
+    let (code, body) = server.json(
+        "POST",
+        &format!("{CM_PATH}?dryRun=Sometimes"),
+        r#"{"metadata": {"name": "d"}}"#,
+    );
+    assert_eq!(code, 400, "{body}");
+
+    let after = configmaps(&server);
+    assert_eq!(after.1, ["kube-root-ca.crt", "p"]);
+    assert_ne!(before.0, after.0, "only the one good create wrote");
+}
+
+#[test]
+fn stale_updates_conflict_and_dry_run_writes_nothing() {
+    let server = TestServer::start();
+    let (_, created) = server.json(
+        "POST",
+        CM_PATH,
+        r#"{"metadata": {"name": "c"}, "data": {"v": "1"}}"#,
+    );
+    let rv = created["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let mut next = created.clone();
+    next["data"]["v"] = json!("2");
+    let (code, updated) = server.json("PUT", &format!("{CM_PATH}/c"), &next.to_string());
+    assert_eq!(code, 200, "{updated}");
+    assert_ne!(updated["metadata"]["resourceVersion"], json!(rv));
+    next["data"]["v"] = json!("3");
+    let (code, body) = server.json("PUT", &format!("{CM_PATH}/c"), &next.to_string());
+    assert_eq!(code, 409);
+    assert_status(
+        &body,
+        409,
+        "Conflict",
+        "Operation cannot be fulfilled on configmaps \"c\": the object has been modified; please apply your changes to the latest version and try again",
+    );
+
+    // A no-op update makes no new revision.
+    let (code, same) = server.json("PUT", &format!("{CM_PATH}/c"), &updated.to_string());
+    assert_eq!(code, 200);
+    assert_eq!(
+        same["metadata"]["resourceVersion"],
+        updated["metadata"]["resourceVersion"]
+    );
+
+    let (code, body) = server.json(
+        "POST",
+        &format!("{CM_PATH}?dryRun=All"),
+        r#"{"metadata": {"name": "dry"}}"#,
+    );
+    assert_eq!(code, 201, "{body}");
+    assert_eq!(body["metadata"]["name"], "dry");
+    let (code, _) = server.json("GET", &format!("{CM_PATH}/dry"), "");
+    assert_eq!(code, 404, "dry run stored nothing");
+
+    // Delete preconditions.
+    let (code, body) = server.json(
+        "DELETE",
+        &format!("{CM_PATH}/c"),
+        r#"{"preconditions": {"resourceVersion": "1"}}"#,
+    );
+    assert_eq!(code, 409, "{body}");
+    assert_status(&body, 409, "Conflict", "Precondition failed");
+    let (code, body) = server.json("DELETE", &format!("{CM_PATH}/c"), "");
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["status"], "Success");
+}
+
+#[test]
+fn generated_names_generation_and_status_separation() {
+    let server = TestServer::start();
+    let deploy = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"generateName": "web-"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+        },
+        "status": {"replicas": 99}
+    });
+    let path = "/apis/apps/v1/namespaces/default/deployments";
+    let (code, created) = server.json("POST", path, &deploy.to_string());
+    assert_eq!(code, 201, "{created}");
+    let name = created["metadata"]["name"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(name.starts_with("web-") && name.len() == 9, "{name}");
+    assert_eq!(created["metadata"]["generation"], 1);
+    assert!(
+        created
+            .get("status")
+            .is_none_or(|s| s.get("replicas").is_none()),
+        "create resets status: {created}"
+    );
+    assert!(
+        created["metadata"]["uid"]
+            .as_str()
+            .is_some_and(|u| u.len() == 36)
+    );
+
+    // A status write changes status only, and not the generation.
+    let (code, after_status) = server.json(
+        "PATCH",
+        &format!("{path}/{name}/status"),
+        r#"{"status": {"replicas": 2, "observedGeneration": 1}, "spec": {"replicas": 50}}"#,
+    );
+    assert_eq!(
+        code, 415,
+        "merge patch needs its media type: {after_status}"
+    );
+    let (code, after_status) = server.http(
+        "PATCH",
+        &format!("{path}/{name}/status"),
+        "application/merge-patch+json",
+        br#"{"status": {"replicas": 2, "observedGeneration": 1}, "spec": {"replicas": 50}}"#,
+    );
+    assert_eq!(code, 200, "{after_status}");
+    let after_status: Value = serde_json::from_str(&after_status).unwrap_or(Value::Null);
+    assert_eq!(after_status["status"]["replicas"], 2);
+    assert_eq!(
+        after_status["spec"]["replicas"], 1,
+        "spec untouched by a status write"
+    );
+    assert_eq!(after_status["metadata"]["generation"], 1);
+
+    // A main write ignores status and bumps the generation on spec change only.
+    let (code, main) = server.http(
+        "PATCH",
+        &format!("{path}/{name}"),
+        "application/merge-patch+json",
+        br#"{"status": {"replicas": 7}, "metadata": {"labels": {"x": "y"}}}"#,
+    );
+    assert_eq!(code, 200, "{main}");
+    let main: Value = serde_json::from_str(&main).unwrap_or(Value::Null);
+    assert_eq!(main["status"]["replicas"], 2);
+    assert_eq!(main["metadata"]["generation"], 1, "labels are not spec");
+    let (_, main) = server.http(
+        "PATCH",
+        &format!("{path}/{name}"),
+        "application/merge-patch+json",
+        br#"{"spec": {"replicas": 4}}"#,
+    );
+    let main: Value = serde_json::from_str(&main).unwrap_or(Value::Null);
+    assert_eq!(main["metadata"]["generation"], 2);
+}
+
+#[test]
+fn finalizers_hold_deletion_until_removed() {
+    let server = TestServer::start();
+    let (code, _) = server.json(
+        "POST",
+        CM_PATH,
+        r#"{"metadata": {"name": "held", "finalizers": ["example.com/hold"]}}"#,
+    );
+    assert_eq!(code, 201);
+    let (code, body) = server.json("DELETE", &format!("{CM_PATH}/held"), "");
+    assert_eq!(code, 200);
+    assert!(body["metadata"]["deletionTimestamp"].is_string(), "{body}");
+    let (code, body) = server.json("GET", &format!("{CM_PATH}/held"), "");
+    assert_eq!(code, 200, "still there: {body}");
+    let (code, body) = server.http(
+        "PATCH",
+        &format!("{CM_PATH}/held"),
+        "application/merge-patch+json",
+        br#"{"metadata": {"finalizers": ["example.com/hold", "example.com/new"]}}"#,
+    );
+    assert_eq!(code, 422, "no new finalizers while deleting: {body}");
+    let (code, body) = server.http(
+        "PATCH",
+        &format!("{CM_PATH}/held"),
+        "application/merge-patch+json",
+        br#"{"metadata": {"finalizers": null}}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    let (code, _) = server.json("GET", &format!("{CM_PATH}/held"), "");
+    assert_eq!(code, 404, "gone with its last finalizer");
+}

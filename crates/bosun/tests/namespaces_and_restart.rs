@@ -1,0 +1,233 @@
+//! Namespace lifecycle through the real kubectl, and durability of the embedded store
+//! across SIGTERM and `kill -9` of the real binary.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TestServer;
+use serde_json::Value;
+
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn namespace_lifecycle() {
+    let server = TestServer::start();
+    assert_eq!(
+        server.ok(&["create", "namespace", "team-a"]).trim(),
+        "namespace/team-a created"
+    );
+    wait_until("default service account and root CA in team-a", || {
+        server
+            .kubectl(&[
+                "get",
+                "serviceaccount/default",
+                "configmap/kube-root-ca.crt",
+                "-n",
+                "team-a",
+            ])
+            .status
+            .success()
+    });
+    let ca = server.ok(&[
+        "get",
+        "configmap",
+        "kube-root-ca.crt",
+        "-n",
+        "team-a",
+        "-o",
+        "jsonpath={.data.ca\\.crt}",
+    ]);
+    let on_disk =
+        std::fs::read_to_string(server.data_dir.join("ca.crt")).expect("ca.crt in data dir");
+    assert_eq!(ca.trim(), on_disk.trim());
+
+    let err = server.fails(&[
+        "create",
+        "configmap",
+        "x",
+        "-n",
+        "nowhere",
+        "--from-literal=a=b",
+    ]);
+    assert!(err.contains("namespaces \"nowhere\" not found"), "{err}");
+
+    server.ok(&[
+        "create",
+        "configmap",
+        "settings",
+        "-n",
+        "team-a",
+        "--from-literal=a=b",
+    ]);
+    server.ok(&[
+        "create",
+        "configmap",
+        "held",
+        "-n",
+        "team-a",
+        "--from-literal=a=b",
+    ]);
+    server.ok(&[
+        "patch",
+        "configmap",
+        "held",
+        "-n",
+        "team-a",
+        "--type=merge",
+        "-p",
+        r#"{"metadata":{"finalizers":["example.com/hold"]}}"#,
+    ]);
+    let out = server.ok(&["delete", "namespace", "team-a", "--wait=false"]);
+    assert_eq!(out.trim(), "namespace \"team-a\" deleted");
+    let phase = server.ok(&[
+        "get",
+        "namespace",
+        "team-a",
+        "-o",
+        "jsonpath={.status.phase}",
+    ]);
+    assert_eq!(phase, "Terminating");
+    let err = server.fails(&[
+        "create",
+        "configmap",
+        "late",
+        "-n",
+        "team-a",
+        "--from-literal=a=b",
+    ]);
+    assert!(
+        err.contains("configmaps \"late\" is forbidden: unable to create new content in namespace team-a because it is being terminated"),
+        "{err}"
+    );
+    wait_until("settings deleted", || {
+        !server
+            .kubectl(&["get", "configmap", "settings", "-n", "team-a"])
+            .status
+            .success()
+    });
+    // The finalizer holds the namespace until someone removes it.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        server
+            .kubectl(&["get", "namespace", "team-a"])
+            .status
+            .success()
+    );
+    server.ok(&[
+        "patch",
+        "configmap",
+        "held",
+        "-n",
+        "team-a",
+        "--type=merge",
+        "-p",
+        r#"{"metadata":{"finalizers":null}}"#,
+    ]);
+    wait_until("namespace gone", || {
+        !server
+            .kubectl(&["get", "namespace", "team-a"])
+            .status
+            .success()
+    });
+}
+
+fn snapshot(server: &TestServer) -> Vec<(String, String)> {
+    let out = server.ok(&["get", "configmaps,deployments", "-A", "-o", "json"]);
+    let list: Value = serde_json::from_str(&out).expect("json");
+    let mut items: Vec<(String, String)> = list["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| {
+                    (
+                        format!(
+                            "{}/{}/{}",
+                            i["kind"].as_str().unwrap_or(""),
+                            i["metadata"]["namespace"].as_str().unwrap_or(""),
+                            i["metadata"]["name"].as_str().unwrap_or("")
+                        ),
+                        i["metadata"]["resourceVersion"]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    items.sort();
+    items
+}
+
+#[test]
+fn acknowledged_writes_survive_kill_9_and_restart() {
+    let home = tempfile::tempdir().expect("tmp");
+    let data = home.path().join("data");
+    let mut server = TestServer::start_in(&data, home.path());
+    for i in 0..40 {
+        let (code, body) = server.json(
+            "POST",
+            "/api/v1/namespaces/default/configmaps",
+            &format!(r#"{{"metadata": {{"name": "cm-{i}"}}, "data": {{"i": "{i}"}}}}"#),
+        );
+        assert_eq!(code, 201, "{body}");
+    }
+    server.ok_stdin(&["apply", "-f", "-"], common::NGINX_DEPLOYMENT);
+    // The last acknowledged write, then SIGKILL at once.
+    let (code, last) = server.json(
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        r#"{"metadata": {"name": "last"}}"#,
+    );
+    assert_eq!(code, 201);
+    let before = snapshot(&server);
+    server.kill9();
+
+    let server = TestServer::start_in(&data, home.path());
+    let after = snapshot(&server);
+    assert_eq!(after, before, "every object back with its resourceVersion");
+    assert!(after.iter().any(|(k, rv)| k == "ConfigMap/default/last"
+        && Some(rv.as_str()) == last["metadata"]["resourceVersion"].as_str()));
+    // New writes continue the revision sequence.
+    let (_, next) = server.json(
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        r#"{"metadata": {"name": "after"}}"#,
+    );
+    let next_rv: i64 = next["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0);
+    let last_rv: i64 = last["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(i64::MAX);
+    assert!(next_rv > last_rv, "{next_rv} > {last_rv}");
+}
+
+#[test]
+fn sigterm_stops_cleanly_and_restart_keeps_objects() {
+    let home = tempfile::tempdir().expect("tmp");
+    let data = home.path().join("data");
+    let mut server = TestServer::start_in(&data, home.path());
+    server.ok(&["create", "namespace", "kept"]);
+    let before = snapshot(&server);
+    let status = server.terminate();
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+    let server = TestServer::start_in(&data, home.path());
+    assert!(
+        server
+            .kubectl(&["get", "namespace", "kept"])
+            .status
+            .success()
+    );
+    assert_eq!(snapshot(&server), before);
+}
