@@ -235,6 +235,58 @@ impl Registry {
         }
     }
 
+    /// ResourceQuota admission: refuses an object that would exceed a quota of its
+    /// namespace (403, upstream's wording) and charges it to every quota that tracks it.
+    /// The charge is re-checked inside the quota's compare-and-swap, so concurrent
+    /// creates cannot overrun a limit; the quota loop in `system` later recomputes usage
+    /// from the objects themselves (releasing deleted ones).
+    async fn admit_quota(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+        obj: &Value,
+        dry_run: bool,
+    ) -> ApiResult<()> {
+        let Some(ns) = ns.filter(|_| info.namespaced) else {
+            return Ok(());
+        };
+        let delta = bosun_api::quota::usage(info, obj);
+        if delta.is_empty() {
+            return Ok(());
+        }
+        let quota_info = crate::rest::info("", "resourcequotas");
+        let quotas = self
+            .list(quota_info, Some(ns), &ListParams::default())
+            .await?;
+        for quota in &quotas.items {
+            bosun_api::quota::admit(quota, info, obj, &delta)
+                .map_err(|msg| ApiError::forbidden(info, name, &msg))?;
+        }
+        if dry_run {
+            return Ok(());
+        }
+        for quota in &quotas.items {
+            let hard = bosun_api::quota::hard(quota);
+            if !delta.keys().any(|k| hard.contains_key(k)) {
+                continue;
+            }
+            self.mutate(quota_info, Some(ns), object::name(quota), |current| {
+                bosun_api::quota::admit(current, info, obj, &delta)
+                    .map_err(|msg| ApiError::forbidden(info, name, &msg))?;
+                let hard = bosun_api::quota::hard(current);
+                let mut used = bosun_api::quota::used(current);
+                bosun_api::quota::add(&mut used, &delta);
+                let mut next = current.clone();
+                next["status"]["hard"] = bosun_api::quota::to_json(&hard, hard.keys());
+                next["status"]["used"] = bosun_api::quota::to_json(&used, hard.keys());
+                Ok(Some(next))
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
     pub async fn create(
         &self,
         info: &ResourceInfo,
@@ -282,6 +334,8 @@ impl Registry {
             return Err(ApiError::invalid(info, &name, &errors));
         }
         self.admit_namespace(info, ns, &name).await?;
+        self.admit_quota(info, ns, &name, &obj, opts.dry_run)
+            .await?;
         let key = info.storage_key(ns, &name);
         if opts.dry_run {
             if self.store.get(&key).await.ok().flatten().is_some() {

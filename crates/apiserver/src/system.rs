@@ -75,6 +75,7 @@ pub async fn bootstrap(state: &ServerState, ca_pem: &str) -> ApiResult<()> {
 
 pub fn spawn_loops(state: Arc<ServerState>, ca_pem: String, compaction_interval: Duration) {
     tokio::spawn(namespace_loop(state.clone(), ca_pem));
+    tokio::spawn(quota_loop(state.clone()));
     tokio::spawn(compaction_loop(state, compaction_interval));
 }
 
@@ -273,4 +274,89 @@ async fn empty_namespace(state: &ServerState, ns: &str) -> ApiResult<()> {
         })
         .await
         .map(|_| ())
+}
+
+/// How often changed namespaces get their quota usage recomputed.
+const QUOTA_RESYNC: Duration = Duration::from_millis(500);
+
+/// The namespace a storage key of a namespaced resource lives in.
+fn namespace_of_object(key: &str) -> Option<&str> {
+    let info = RESOURCES
+        .iter()
+        .filter(|r| r.namespaced)
+        .find(|r| key.starts_with(&r.storage_prefix()))?;
+    key[info.storage_prefix().len()..].split('/').next()
+}
+
+/// Keeps every ResourceQuota's `status` equal to the usage of what its namespace holds
+/// (upstream's resource quota controller): recomputed shortly after any change there.
+async fn quota_loop(state: Arc<ServerState>) {
+    let mut events = state.watch_cache.subscribe();
+    let mut dirty: std::collections::BTreeSet<String> = Default::default();
+    let mut tick = tokio::time::interval(QUOTA_RESYNC);
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) => {
+                    if let Some(ns) = namespace_of_object(&event.key) {
+                        dirty.insert(ns.to_string());
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    if let Ok(page) = state.registry.list(rest::info("", "namespaces"), None, &ListParams::default()).await {
+                        dirty.extend(page.items.iter().map(|n| object::name(n).to_string()));
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            },
+            _ = tick.tick() => {
+                for ns in std::mem::take(&mut dirty) {
+                    if let Err(err) = recompute_quotas(&state, &ns).await {
+                        tracing::debug!(namespace = %ns, %err, "quota recompute will retry");
+                        dirty.insert(ns);
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn recompute_quotas(state: &ServerState, ns: &str) -> ApiResult<()> {
+    let quota_info = rest::info("", "resourcequotas");
+    let quotas = state
+        .registry
+        .list(quota_info, Some(ns), &ListParams::default())
+        .await?;
+    if quotas.items.is_empty() {
+        return Ok(());
+    }
+    let mut total = bosun_api::quota::Usage::new();
+    for info in RESOURCES.iter().filter(|r| r.namespaced) {
+        let page = state
+            .registry
+            .list(info, Some(ns), &ListParams::default())
+            .await?;
+        for item in &page.items {
+            bosun_api::quota::add(&mut total, &bosun_api::quota::usage(info, item));
+        }
+    }
+    for quota in &quotas.items {
+        state
+            .registry
+            .mutate(quota_info, Some(ns), object::name(quota), |current| {
+                let hard = bosun_api::quota::hard(current);
+                let status = json!({
+                    "hard": bosun_api::quota::to_json(&hard, hard.keys()),
+                    "used": bosun_api::quota::to_json(&total, hard.keys()),
+                });
+                if current.get("status") == Some(&status) {
+                    return Ok(None);
+                }
+                let mut next = current.clone();
+                next["status"] = status;
+                Ok(Some(next))
+            })
+            .await?;
+    }
+    Ok(())
 }

@@ -129,6 +129,30 @@ impl Quantity {
         self.exponent = scale;
     }
 
+    /// A whole number in decimal format (an object count).
+    pub fn from_int(n: i64) -> Quantity {
+        Quantity {
+            mantissa: i128::from(n),
+            exponent: 0,
+            format: Format::DecimalSI,
+        }
+    }
+
+    /// The sum, in `self`'s format (saturating far beyond any real quantity).
+    pub fn add(&self, other: &Quantity) -> Quantity {
+        let e = self.exponent.min(other.exponent);
+        let scale = |q: &Quantity| {
+            pow10((q.exponent - e) as u32)
+                .and_then(|m| q.mantissa.checked_mul(m))
+                .unwrap_or(i128::MAX / 4)
+        };
+        Quantity {
+            mantissa: scale(self).saturating_add(scale(other)),
+            exponent: e,
+            format: self.format,
+        }
+    }
+
     pub fn is_zero(&self) -> bool {
         self.mantissa == 0
     }
