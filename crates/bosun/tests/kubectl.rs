@@ -348,7 +348,7 @@ fn describe_replace_patch_label_annotate_scale_delete() {
         "--replicas=2",
         "--current-replicas=3",
     ]);
-    assert!(err.contains("expected replicas to be 3, was 7"), "{err}");
+    assert!(err.contains("Expected replicas to be 3, was 7"), "{err}");
     assert_eq!(
         server
             .ok(&[
