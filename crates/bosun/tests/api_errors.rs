@@ -362,3 +362,120 @@ fn finalizers_hold_deletion_until_removed() {
     let (code, _) = server.json("GET", &format!("{CM_PATH}/held"), "");
     assert_eq!(code, 404, "gone with its last finalizer");
 }
+
+#[test]
+fn watch_timeout_ends_the_stream_and_deletecollection_honours_selectors() {
+    let server = TestServer::start();
+    for (name, tier) in [("a", "web"), ("b", "web"), ("c", "db")] {
+        let (code, _) = server.json(
+            "POST",
+            CM_PATH,
+            &format!(r#"{{"metadata": {{"name": "{name}", "labels": {{"tier": "{tier}"}}}}}}"#),
+        );
+        assert_eq!(code, 201);
+    }
+    let started = std::time::Instant::now();
+    let (code, body) = server.http(
+        "GET",
+        &format!("{CM_PATH}?watch=1&timeoutSeconds=1&labelSelector=tier%3Dweb"),
+        "application/json",
+        b"",
+    );
+    assert_eq!(code, 200);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "the watch ended after its timeout"
+    );
+    let events: Vec<Value> = body
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let names: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap_or(""),
+                e["object"]["metadata"]["name"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [("ADDED", "a"), ("ADDED", "b")],
+        "initial state, filtered"
+    );
+
+    let (code, body) = server.json("DELETE", &format!("{CM_PATH}?labelSelector=tier%3Dweb"), "");
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["kind"], "ConfigMapList");
+    assert_eq!(body["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(configmaps(&server).1, ["c", "kube-root-ca.crt"]);
+}
+
+#[test]
+fn invalid_object_status_names_fields_in_upstream_words() {
+    let server = TestServer::start();
+    let bad = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "Bad_Name"},
+        "spec": {
+            "replicas": -1,
+            "selector": {"matchLabels": {"app": "web"}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 0}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+        }
+    });
+    let (code, body) = server.json(
+        "POST",
+        "/apis/apps/v1/namespaces/default/deployments",
+        &bad.to_string(),
+    );
+    assert_eq!(code, 422, "{body}");
+    assert_eq!(body["reason"], "Invalid");
+    assert_eq!(body["details"]["kind"], "Deployment");
+    assert_eq!(body["details"]["group"], "apps");
+    let causes: Vec<(String, String)> = body["details"]["causes"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .map(|c| {
+                    (
+                        c["field"].as_str().unwrap_or("").to_string(),
+                        c["reason"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for field in [
+        "metadata.name",
+        "spec.replicas",
+        "spec.strategy.rollingUpdate.maxUnavailable",
+    ] {
+        assert!(
+            causes
+                .iter()
+                .any(|(f, r)| f == field && r == "FieldValueInvalid"),
+            "{field} missing in {causes:?}"
+        );
+    }
+    let message = body["message"].as_str().unwrap_or("");
+    assert!(
+        message.starts_with("Deployment.apps \"Bad_Name\" is invalid: ["),
+        "{message}"
+    );
+    assert!(
+        message.contains("spec.replicas: Invalid value: -1: must be greater than or equal to 0"),
+        "{message}"
+    );
+    assert!(
+        message.contains("may not be 0 when `maxSurge` is 0"),
+        "{message}"
+    );
+    let (code, _) = server.json(
+        "GET",
+        "/apis/apps/v1/namespaces/default/deployments/Bad_Name",
+        "",
+    );
+    assert_eq!(code, 404);
+}

@@ -451,6 +451,15 @@ fn invalid_objects_get_422_with_field_causes() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("unknown field \"spec.replicaz\""), "{err}");
+    // With --validate=warn the object is created and the server's warning is shown.
+    let out = server.kubectl_with_stdin(&["apply", "--validate=warn", "-f", "-"], Some(&unknown));
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Warning: unknown field \"spec.replicaz\""),
+        "{err}"
+    );
+    server.ok(&["delete", "deployment", "nginx-deployment"]);
     assert!(
         server
             .kubectl(&["get", "deployment", "nginx-deployment"])
