@@ -5,6 +5,7 @@
 //! and streams); [`discovery`] and [`openapi`] (what clients learn about the API);
 //! [`system`] (the server's own loops: bootstrap objects, namespace lifecycle, compaction).
 
+pub mod admission;
 pub mod discovery;
 pub mod error;
 pub mod http;

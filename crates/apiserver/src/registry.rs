@@ -13,6 +13,7 @@ use bosun_store::{ListOptions, Store, StoreError};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
+use crate::admission::{check_body, prepare_create_status};
 use crate::object::{self, meta_mut};
 
 /// How long a patch is retried when a concurrent writer wins the compare-and-swap.
@@ -208,83 +209,6 @@ impl Registry {
             .current_revision()
             .await
             .map_err(|e| ApiError::unavailable(e.to_string()))
-    }
-
-    /// Namespace lifecycle admission: the namespace must exist and not be terminating.
-    async fn admit_namespace(
-        &self,
-        info: &ResourceInfo,
-        ns: Option<&str>,
-        name: &str,
-    ) -> ApiResult<()> {
-        let Some(ns) = ns.filter(|_| info.namespaced) else {
-            return Ok(());
-        };
-        let ns_info = namespaces_info();
-        match self.get(ns_info, None, ns).await {
-            Ok(namespace) if object::is_deleting(&namespace) => Err(ApiError::forbidden(
-                info,
-                name,
-                &format!(
-                    "unable to create new content in namespace {ns} because it is being terminated"
-                ),
-            )),
-            Ok(_) => Ok(()),
-            Err(e) if e.code == 404 => Err(ApiError::not_found(ns_info, ns)),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// ResourceQuota admission: refuses an object that would exceed a quota of its
-    /// namespace (403, upstream's wording) and charges it to every quota that tracks it.
-    /// The charge is re-checked inside the quota's compare-and-swap, so concurrent
-    /// creates cannot overrun a limit; the quota loop in `system` later recomputes usage
-    /// from the objects themselves (releasing deleted ones).
-    async fn admit_quota(
-        &self,
-        info: &ResourceInfo,
-        ns: Option<&str>,
-        name: &str,
-        obj: &Value,
-        dry_run: bool,
-    ) -> ApiResult<()> {
-        let Some(ns) = ns.filter(|_| info.namespaced) else {
-            return Ok(());
-        };
-        let delta = bosun_api::quota::usage(info, obj);
-        if delta.is_empty() {
-            return Ok(());
-        }
-        let quota_info = crate::rest::info("", "resourcequotas");
-        let quotas = self
-            .list(quota_info, Some(ns), &ListParams::default())
-            .await?;
-        for quota in &quotas.items {
-            bosun_api::quota::admit(quota, info, obj, &delta)
-                .map_err(|msg| ApiError::forbidden(info, name, &msg))?;
-        }
-        if dry_run {
-            return Ok(());
-        }
-        for quota in &quotas.items {
-            let hard = bosun_api::quota::hard(quota);
-            if !delta.keys().any(|k| hard.contains_key(k)) {
-                continue;
-            }
-            self.mutate(quota_info, Some(ns), object::name(quota), |current| {
-                bosun_api::quota::admit(current, info, obj, &delta)
-                    .map_err(|msg| ApiError::forbidden(info, name, &msg))?;
-                let hard = bosun_api::quota::hard(current);
-                let mut used = bosun_api::quota::used(current);
-                bosun_api::quota::add(&mut used, &delta);
-                let mut next = current.clone();
-                next["status"]["hard"] = bosun_api::quota::to_json(&hard, hard.keys());
-                next["status"]["used"] = bosun_api::quota::to_json(&used, hard.keys());
-                Ok(Some(next))
-            })
-            .await?;
-        }
-        Ok(())
     }
 
     pub async fn create(
@@ -719,7 +643,7 @@ fn current_revision_of(obj: &Value) -> i64 {
         .unwrap_or(0)
 }
 
-fn namespaces_info() -> &'static ResourceInfo {
+pub(crate) fn namespaces_info() -> &'static ResourceInfo {
     match resources::find("", "v1", "namespaces") {
         Some(info) => info,
         None => unreachable!("namespaces are always served"),
@@ -737,114 +661,3 @@ fn matches(info: &ResourceInfo, params: &ListParams, obj: &Value) -> bool {
             .is_none_or(|f| f.matches(info, obj))
 }
 
-/// Status that a create resets, as upstream's strategies do.
-fn prepare_create_status(info: &ResourceInfo, obj: &mut Value) {
-    let Some(o) = obj.as_object_mut() else {
-        return;
-    };
-    match info.plural {
-        "deployments" | "replicasets" | "replicationcontrollers" => {
-            o.remove("status");
-        }
-        "pods" => {
-            o.insert("status".into(), json!({"phase": "Pending"}));
-        }
-        "namespaces" => {
-            o.insert("status".into(), json!({"phase": "Active"}));
-        }
-        _ => {}
-    }
-}
-
-/// Checks a write body against the URL: kind, apiVersion, namespace, name; applies
-/// `fieldValidation` for unknown fields. Returns warnings to send.
-fn check_body(
-    info: &ResourceInfo,
-    ns: Option<&str>,
-    url_name: Option<&str>,
-    obj: &mut Value,
-    opts: &WriteOptions,
-) -> ApiResult<Vec<String>> {
-    if !obj.is_object() {
-        return Err(ApiError::bad_request(
-            "the object provided is unrecognized (must be of type object)",
-        ));
-    }
-    let api_version = info.api_version();
-    match obj.get("apiVersion").and_then(Value::as_str) {
-        None | Some("") => obj["apiVersion"] = json!(api_version),
-        Some(v) if v == api_version => {}
-        Some(v) => {
-            return Err(ApiError::bad_request(format!(
-                "the API version in the data ({v}) does not match the expected API version ({api_version})"
-            )));
-        }
-    }
-    match obj.get("kind").and_then(Value::as_str) {
-        None | Some("") => obj["kind"] = json!(info.kind),
-        Some(k) if k == info.kind => {}
-        Some(k) => {
-            return Err(ApiError::bad_request(format!(
-                "the kind in the data ({k}) does not match the expected kind ({})",
-                info.kind
-            )));
-        }
-    }
-    let m = meta_mut(obj);
-    if info.namespaced {
-        match (m.get("namespace").and_then(Value::as_str), ns) {
-            (Some(body_ns), Some(url_ns)) if !body_ns.is_empty() && body_ns != url_ns => {
-                return Err(ApiError::bad_request(
-                    "the namespace of the provided object does not match the namespace sent on the request",
-                ));
-            }
-            (_, Some(url_ns)) => {
-                m.insert("namespace".into(), json!(url_ns));
-            }
-            (_, None) => {
-                return Err(ApiError::bad_request(
-                    "the server could not find the requested resource: a namespace is required",
-                ));
-            }
-        }
-    } else if m
-        .get("namespace")
-        .and_then(Value::as_str)
-        .is_some_and(|n| !n.is_empty())
-    {
-        m.remove("namespace");
-    }
-    if let Some(url_name) = url_name {
-        match m.get("name").and_then(Value::as_str) {
-            Some(n) if n != url_name && !n.is_empty() => {
-                return Err(ApiError::bad_request(format!(
-                    "the name of the object ({n}) does not match the name on the URL ({url_name})"
-                )));
-            }
-            Some(_) => {}
-            None => {
-                m.insert("name".into(), json!(url_name));
-            }
-        }
-    }
-    let mut warnings = Vec::new();
-    if opts.field_validation != FieldValidation::Ignore {
-        let unknown = bosun_api::smp::unknown_fields(info.definition, obj);
-        if !unknown.is_empty() {
-            let messages: Vec<String> = unknown
-                .iter()
-                .map(|f| format!("unknown field \"{f}\""))
-                .collect();
-            if opts.field_validation == FieldValidation::Strict {
-                return Err(ApiError::bad_request(format!(
-                    "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}",
-                    messages.join(", "),
-                    kind = info.kind,
-                    version = info.version,
-                )));
-            }
-            warnings = messages;
-        }
-    }
-    Ok(warnings)
-}
