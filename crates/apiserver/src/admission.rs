@@ -86,7 +86,6 @@ impl Registry {
         }
         Ok(())
     }
-
 }
 
 /// Status that a create resets, as upstream's strategies do.

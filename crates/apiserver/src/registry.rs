@@ -12,8 +12,8 @@ use bosun_api::selector::{FieldSelector, LabelSelector};
 use bosun_store::{ListOptions, Store, StoreError};
 use serde_json::{Value, json};
 
-use crate::error::{ApiError, ApiResult};
 use crate::admission::{check_body, prepare_create_status};
+use crate::error::{ApiError, ApiResult};
 use crate::object::{self, meta_mut};
 
 /// How long a patch is retried when a concurrent writer wins the compare-and-swap.
@@ -69,8 +69,24 @@ pub struct ListPage {
     pub remaining: Option<usize>,
 }
 
+/// What happens to an object's dependents when it is deleted (carried out by the
+/// garbage collector through the `orphan` and `foregroundDeletion` finalizers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Propagation {
+    /// Dependents keep running; their ownerReferences to the object are removed first.
+    Orphan,
+    /// The object goes now; the garbage collector deletes dependents afterwards.
+    Background,
+    /// Dependents are deleted first; the object goes when none blocks it.
+    Foreground,
+}
+
+pub const ORPHAN_FINALIZER: &str = "orphan";
+pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
+
 #[derive(Debug, Clone, Default)]
 pub struct DeleteOptions {
+    pub propagation: Option<Propagation>,
     pub grace_period_seconds: Option<i64>,
     pub precondition_uid: Option<String>,
     pub precondition_resource_version: Option<String>,
@@ -524,6 +540,29 @@ impl Registry {
         let key = info.storage_key(ns, name);
         let current_rev = current_revision_of(&current);
         let grace = graceful_period(info, &current, opts.grace_period_seconds);
+        // Upstream's default for core/v1 ReplicationControllers is to orphan; for
+        // everything else bosun serves it is background deletion.
+        let propagation = opts
+            .propagation
+            .unwrap_or(if info.plural == "replicationcontrollers" {
+                Propagation::Orphan
+            } else {
+                Propagation::Background
+            });
+        let gc_finalizer = match propagation {
+            Propagation::Orphan => Some(ORPHAN_FINALIZER),
+            Propagation::Foreground => Some(FOREGROUND_FINALIZER),
+            Propagation::Background => None,
+        };
+        let stored = current.clone();
+        let mut current = current;
+        if let Some(finalizer) = gc_finalizer
+            && !object::finalizers(&current).iter().any(|f| f == finalizer)
+        {
+            let mut finalizers = object::finalizers(&current);
+            finalizers.push(finalizer.to_string());
+            meta_mut(&mut current).insert("finalizers".into(), json!(finalizers));
+        }
         let needs_wait = !object::finalizers(&current).is_empty()
             || has_spec_finalizers(info, &current)
             || grace.is_some_and(|g| g > 0);
@@ -574,8 +613,8 @@ impl Registry {
             }
             let mut probe = marked.clone();
             meta_mut(&mut probe).insert("resourceVersion".into(), json!(current_rev.to_string()));
-            if probe == current {
-                return Ok(Deleted::Pending(current));
+            if probe == stored {
+                return Ok(Deleted::Pending(stored));
             }
             let kv = self
                 .store
@@ -660,4 +699,3 @@ fn matches(info: &ResourceInfo, params: &ListParams, obj: &Value) -> bool {
             .as_ref()
             .is_none_or(|f| f.matches(info, obj))
 }
-

@@ -19,7 +19,7 @@ use crate::http::{Accept, Query, ResourceTarget, json_response};
 use crate::object;
 use crate::patch::Patch;
 use crate::registry::{
-    DeleteOptions, Deleted, FieldValidation, ListParams, Part, WriteOptions, Written,
+    DeleteOptions, Deleted, FieldValidation, ListParams, Part, Propagation, WriteOptions, Written,
 };
 use crate::watch::{self, Render, WatchRequest};
 
@@ -458,7 +458,13 @@ pub fn delete_options(query: &Query, body: &[u8]) -> ApiResult<DeleteOptions> {
             .as_array()
             .is_some_and(|a| a.iter().any(|d| d == "All"));
         if let Some(policy) = v["propagationPolicy"].as_str() {
-            check_propagation(policy)?;
+            opts.propagation = Some(check_propagation(policy)?);
+        } else if let Some(orphan) = v["orphanDependents"].as_bool() {
+            opts.propagation = Some(if orphan {
+                Propagation::Orphan
+            } else {
+                Propagation::Background
+            });
         }
     }
     if let Some(g) = query.get("gracePeriodSeconds") {
@@ -468,15 +474,17 @@ pub fn delete_options(query: &Query, body: &[u8]) -> ApiResult<DeleteOptions> {
         );
     }
     if let Some(policy) = query.get("propagationPolicy") {
-        check_propagation(policy)?;
+        opts.propagation = Some(check_propagation(policy)?);
     }
     opts.dry_run |= write_options(query)?.dry_run;
     Ok(opts)
 }
 
-fn check_propagation(policy: &str) -> ApiResult<()> {
+fn check_propagation(policy: &str) -> ApiResult<Propagation> {
     match policy {
-        "Orphan" | "Background" | "Foreground" => Ok(()),
+        "Orphan" => Ok(Propagation::Orphan),
+        "Background" => Ok(Propagation::Background),
+        "Foreground" => Ok(Propagation::Foreground),
         other => Err(ApiError::new(
             422,
             "Invalid",

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::ServerState;
 use crate::error::{ApiError, ApiResult};
 use crate::object;
-use crate::registry::{DeleteOptions, ListParams, WriteOptions};
+use crate::registry::{DeleteOptions, ListParams, Propagation, WriteOptions};
 use crate::rest;
 
 pub const SYSTEM_NAMESPACES: &[&str] =
