@@ -227,7 +227,10 @@ async fn empty_namespace(state: &ServerState, ns: &str) -> ApiResult<()> {
                     info,
                     Some(ns),
                     object::name(item),
-                    &DeleteOptions::default(),
+                    &DeleteOptions {
+                        propagation: Some(Propagation::Background),
+                        ..DeleteOptions::default()
+                    },
                 )
                 .await
             {
