@@ -56,6 +56,24 @@ pub fn is_deleting(obj: &Value) -> bool {
     meta(obj).is_some_and(|m| m.get("deletionTimestamp").is_some_and(|v| !v.is_null()))
 }
 
+/// Drops empty `labels`, `annotations`, `ownerReferences` and `finalizers`, which
+/// upstream never stores (they are `omitempty` in its typed ObjectMeta), so a patch that
+/// removes the last element leaves no empty field behind.
+pub fn normalize_meta(obj: &mut Value) {
+    let m = meta_mut(obj);
+    for field in ["labels", "annotations", "ownerReferences", "finalizers"] {
+        let empty = match m.get(field) {
+            Some(Value::Object(o)) => o.is_empty(),
+            Some(Value::Array(a)) => a.is_empty(),
+            Some(Value::Null) => true,
+            _ => false,
+        };
+        if empty {
+            m.remove(field);
+        }
+    }
+}
+
 /// Decodes a stored value, setting `resourceVersion` from the store's revision.
 pub fn decode(kv: &KeyValue) -> ApiResult<Value> {
     decode_at(&kv.value, kv.mod_revision)
@@ -72,6 +90,7 @@ pub fn decode_at(bytes: &[u8], revision: i64) -> ApiResult<Value> {
 pub fn encode(obj: &Value) -> Bytes {
     let mut obj = obj.clone();
     meta_mut(&mut obj).remove("resourceVersion");
+    normalize_meta(&mut obj);
     Bytes::from(serde_json::to_vec(&obj).unwrap_or_default())
 }
 

@@ -454,6 +454,7 @@ impl Registry {
                 .map_err(|e| ApiError::from_store(e, info, name))?;
             return object::decode(&kv);
         }
+        object::normalize_meta(&mut next);
         let mut unchanged = next.clone();
         meta_mut(&mut unchanged).insert("resourceVersion".into(), json!(current_rev.to_string()));
         if &unchanged == current || opts.dry_run {

@@ -130,6 +130,9 @@ async fn server(args: ServerArgs) -> Result<()> {
     .await
     .map_err(|e| anyhow::anyhow!("starting the API server: {e}"))?;
 
+    // Controllers are API clients like any other, through the router in-process.
+    bosun_controllers::start(kube::Client::new(router.clone(), "default"));
+
     let kubeconfig = data_dir.join("kubeconfig");
     write_kubeconfig(&kubeconfig, &server_url)?;
     if !args.no_agent {

@@ -1,0 +1,429 @@
+//! The garbage collector: carries out `propagationPolicy` through ownerReferences.
+//!
+//! - Background: the owner is gone; every dependent whose owners are all gone is deleted
+//!   (references to owners that are gone while others remain are removed).
+//! - Orphan: the owner waits with the `orphan` finalizer; its dependents lose their
+//!   reference to it, then the finalizer is removed and the API server deletes it.
+//! - Foreground: the owner waits with the `foregroundDeletion` finalizer; its dependents
+//!   are deleted (in the foreground too), and when none is left the finalizer goes.
+//!
+//! Owners and dependents are the kinds bosun's controllers manage (Deployments,
+//! ReplicaSets, ReplicationControllers, Pods). Before deleting anything, owners are
+//! looked up live from the API server, never from the possibly stale cache.
+
+use std::sync::Arc;
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::{Pod, ReplicationController};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions, PropagationPolicy};
+use kube::{Client, Resource};
+use serde_json::json;
+
+use crate::informer::{Change, Informer, ObjectKey};
+use crate::queue::WorkQueue;
+
+const ORPHAN: &str = "orphan";
+const FOREGROUND: &str = "foregroundDeletion";
+const WORKERS: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Deployment,
+    ReplicaSet,
+    ReplicationController,
+    Pod,
+}
+
+impl Kind {
+    fn from_ref(owner: &OwnerReference) -> Option<Kind> {
+        match (owner.api_version.as_str(), owner.kind.as_str()) {
+            ("apps/v1", "Deployment") => Some(Kind::Deployment),
+            ("apps/v1", "ReplicaSet") => Some(Kind::ReplicaSet),
+            ("v1", "ReplicationController") => Some(Kind::ReplicationController),
+            ("v1", "Pod") => Some(Kind::Pod),
+            _ => None,
+        }
+    }
+}
+
+/// One object the collector looks at.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Node {
+    pub kind: Kind,
+    pub key: ObjectKey,
+}
+
+/// The caches the collector reads (shared with the other controllers).
+pub struct Caches {
+    pub deployments: Arc<Informer<Deployment>>,
+    pub replica_sets: Arc<Informer<ReplicaSet>>,
+    pub controllers: Arc<Informer<ReplicationController>>,
+    pub pods: Arc<Informer<Pod>>,
+}
+
+impl Caches {
+    fn meta(&self, node: &Node) -> Option<ObjectMeta> {
+        match node.kind {
+            Kind::Deployment => self.deployments.get(&node.key).map(|o| o.metadata.clone()),
+            Kind::ReplicaSet => self.replica_sets.get(&node.key).map(|o| o.metadata.clone()),
+            Kind::ReplicationController => {
+                self.controllers.get(&node.key).map(|o| o.metadata.clone())
+            }
+            Kind::Pod => self.pods.get(&node.key).map(|o| o.metadata.clone()),
+        }
+    }
+
+    /// Objects in `namespace` that name `uid` among their owners.
+    fn dependents(&self, namespace: &str, uid: &str) -> Vec<Node> {
+        let owned_by = |meta: &ObjectMeta| {
+            meta.owner_references
+                .as_ref()
+                .is_some_and(|refs| refs.iter().any(|r| r.uid == uid))
+        };
+        let mut out = Vec::new();
+        for rs in self.replica_sets.list_namespace(namespace) {
+            if owned_by(&rs.metadata) {
+                out.push(Node {
+                    kind: Kind::ReplicaSet,
+                    key: ObjectKey::of(rs.as_ref()),
+                });
+            }
+        }
+        for pod in self.pods.list_namespace(namespace) {
+            if owned_by(&pod.metadata) {
+                out.push(Node {
+                    kind: Kind::Pod,
+                    key: ObjectKey::of(pod.as_ref()),
+                });
+            }
+        }
+        out
+    }
+}
+
+pub struct GarbageCollector {
+    client: Client,
+    caches: Caches,
+    queue: Arc<WorkQueue<Node>>,
+}
+
+fn has_finalizer(meta: &ObjectMeta, name: &str) -> bool {
+    meta.finalizers
+        .as_ref()
+        .is_some_and(|f| f.iter().any(|x| x == name))
+}
+
+fn refs(meta: &ObjectMeta) -> &[OwnerReference] {
+    meta.owner_references.as_deref().unwrap_or(&[])
+}
+
+/// Whether a change means the collector should look at the object again.
+fn gc_relevant(old: &ObjectMeta, new: &ObjectMeta) -> bool {
+    old.owner_references != new.owner_references
+        || old.deletion_timestamp != new.deletion_timestamp
+        || old.finalizers != new.finalizers
+}
+
+impl GarbageCollector {
+    pub fn new(client: Client, caches: Caches) -> Arc<GarbageCollector> {
+        Arc::new(GarbageCollector {
+            client,
+            caches,
+            queue: WorkQueue::new(),
+        })
+    }
+
+    fn watch<K>(self: &Arc<Self>, informer: &Informer<K>, kind: Kind)
+    where
+        K: Resource<DynamicType = ()>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug
+            + Send
+            + Sync
+            + 'static,
+    {
+        let gc = Arc::downgrade(self);
+        informer.on_change(move |change| {
+            let Some(gc) = gc.upgrade() else { return };
+            let node = |obj: &K| Node {
+                kind,
+                key: ObjectKey::of(obj),
+            };
+            match change {
+                Change::Added(obj) => {
+                    if !refs(obj.meta()).is_empty() || obj.meta().deletion_timestamp.is_some() {
+                        gc.queue.add(node(obj));
+                    }
+                }
+                Change::Updated { old, new } => {
+                    if gc_relevant(old.meta(), new.meta()) {
+                        gc.queue.add(node(new));
+                        gc.enqueue_dependents(new.meta());
+                    }
+                }
+                Change::Deleted(obj) => {
+                    // Its dependents may now be orphans; owners waiting in the
+                    // foreground may now be free to go.
+                    gc.enqueue_dependents(obj.meta());
+                    let ns = obj.meta().namespace.clone().unwrap_or_default();
+                    for owner in refs(obj.meta()) {
+                        if let Some(kind) = Kind::from_ref(owner) {
+                            gc.queue.add(Node {
+                                kind,
+                                key: ObjectKey::new(ns.clone(), owner.name.clone()),
+                            });
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    fn enqueue_dependents(&self, meta: &ObjectMeta) {
+        let (Some(ns), Some(uid)) = (&meta.namespace, &meta.uid) else {
+            return;
+        };
+        for dependent in self.caches.dependents(ns, uid) {
+            self.queue.add(dependent);
+        }
+    }
+
+    /// Subscribes to the caches and starts the workers; call before the informers run.
+    pub fn start(self: &Arc<Self>) {
+        self.watch(&self.caches.deployments, Kind::Deployment);
+        self.watch(&self.caches.replica_sets, Kind::ReplicaSet);
+        self.watch(&self.caches.controllers, Kind::ReplicationController);
+        self.watch(&self.caches.pods, Kind::Pod);
+        for _ in 0..WORKERS {
+            let gc = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    let node = gc.queue.get().await;
+                    match gc.process(&node).await {
+                        Ok(()) => gc.queue.forget(&node),
+                        Err(err) => {
+                            tracing::debug!(?node, %err, "garbage collection will retry");
+                            gc.queue.add_rate_limited(node.clone());
+                        }
+                    }
+                    gc.queue.done(&node);
+                }
+            });
+        }
+    }
+
+    async fn process(&self, node: &Node) -> Result<(), kube::Error> {
+        let Some(meta) = self.caches.meta(node) else {
+            return Ok(());
+        };
+        if meta.deletion_timestamp.is_some() {
+            if has_finalizer(&meta, ORPHAN) {
+                self.orphan_dependents(node, &meta).await?;
+            }
+            if has_finalizer(&meta, FOREGROUND) {
+                self.delete_dependents_first(node, &meta).await?;
+            }
+        }
+        if !refs(&meta).is_empty() {
+            self.check_owners(node, &meta).await?;
+        }
+        Ok(())
+    }
+
+    async fn orphan_dependents(&self, node: &Node, meta: &ObjectMeta) -> Result<(), kube::Error> {
+        let (Some(ns), Some(uid)) = (&meta.namespace, &meta.uid) else {
+            return Ok(());
+        };
+        for dependent in self.caches.dependents(ns, uid) {
+            let patch =
+                json!({"metadata": {"ownerReferences": [{"$patch": "delete", "uid": uid}]}});
+            ignore_not_found(self.patch(&dependent, Patch::Strategic(patch)).await)?;
+        }
+        self.remove_finalizer(node, meta, ORPHAN).await
+    }
+
+    async fn delete_dependents_first(
+        &self,
+        node: &Node,
+        meta: &ObjectMeta,
+    ) -> Result<(), kube::Error> {
+        let (Some(ns), Some(uid)) = (&meta.namespace, &meta.uid) else {
+            return Ok(());
+        };
+        let dependents = self.caches.dependents(ns, uid);
+        if dependents.is_empty() {
+            return self.remove_finalizer(node, meta, FOREGROUND).await;
+        }
+        for dependent in dependents {
+            let deleting = self
+                .caches
+                .meta(&dependent)
+                .is_some_and(|m| m.deletion_timestamp.is_some());
+            if !deleting {
+                ignore_not_found(
+                    self.delete(&dependent, PropagationPolicy::Foreground, None)
+                        .await,
+                )?;
+            }
+        }
+        // The dependents' deletions re-enqueue this owner.
+        Ok(())
+    }
+
+    /// Deletes a dependent whose owners are all gone; drops references to owners that
+    /// are gone while others remain; deletes dependents of a foreground-deleting owner.
+    async fn check_owners(&self, node: &Node, meta: &ObjectMeta) -> Result<(), kube::Error> {
+        let ns = meta.namespace.clone().unwrap_or_default();
+        let mut dangling = Vec::new();
+        let mut foreground_owner = false;
+        let mut unknown_kind = false;
+        for owner in refs(meta) {
+            let Some(kind) = Kind::from_ref(owner) else {
+                unknown_kind = true;
+                continue;
+            };
+            match self.live_owner(kind, &ns, &owner.name).await? {
+                Some(live) if live.uid.as_deref() == Some(owner.uid.as_str()) => {
+                    if live.deletion_timestamp.is_some() && has_finalizer(&live, FOREGROUND) {
+                        foreground_owner = true;
+                    }
+                }
+                _ => dangling.push(owner.uid.clone()),
+            }
+        }
+        if dangling.len() == refs(meta).len() && !unknown_kind {
+            return ignore_not_found(
+                self.delete(node, PropagationPolicy::Background, meta.uid.clone())
+                    .await,
+            );
+        }
+        if foreground_owner && meta.deletion_timestamp.is_none() {
+            return ignore_not_found(
+                self.delete(node, PropagationPolicy::Foreground, meta.uid.clone())
+                    .await,
+            );
+        }
+        for uid in dangling {
+            let patch =
+                json!({"metadata": {"ownerReferences": [{"$patch": "delete", "uid": uid}]}});
+            ignore_not_found(self.patch(node, Patch::Strategic(patch)).await)?;
+        }
+        Ok(())
+    }
+
+    async fn live_owner(
+        &self,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+    ) -> Result<Option<ObjectMeta>, kube::Error> {
+        let c = self.client.clone();
+        Ok(match kind {
+            Kind::Deployment => Api::<Deployment>::namespaced(c, ns)
+                .get_opt(name)
+                .await?
+                .map(|o| o.metadata),
+            Kind::ReplicaSet => Api::<ReplicaSet>::namespaced(c, ns)
+                .get_opt(name)
+                .await?
+                .map(|o| o.metadata),
+            Kind::ReplicationController => Api::<ReplicationController>::namespaced(c, ns)
+                .get_opt(name)
+                .await?
+                .map(|o| o.metadata),
+            Kind::Pod => Api::<Pod>::namespaced(c, ns)
+                .get_opt(name)
+                .await?
+                .map(|o| o.metadata),
+        })
+    }
+
+    async fn remove_finalizer(
+        &self,
+        node: &Node,
+        meta: &ObjectMeta,
+        finalizer: &str,
+    ) -> Result<(), kube::Error> {
+        let remaining: Vec<String> = meta
+            .finalizers
+            .iter()
+            .flatten()
+            .filter(|f| *f != finalizer)
+            .cloned()
+            .collect();
+        // The resourceVersion makes this a compare-and-swap: a stale view retries.
+        let patch = json!({"metadata": {"finalizers": remaining, "resourceVersion": meta.resource_version}});
+        ignore_not_found(self.patch(node, Patch::Merge(patch)).await)
+    }
+
+    async fn patch(&self, node: &Node, patch: Patch<serde_json::Value>) -> Result<(), kube::Error> {
+        let c = self.client.clone();
+        let ns = &node.key.namespace;
+        let name = &node.key.name;
+        let pp = PatchParams::default();
+        match node.kind {
+            Kind::Deployment => Api::<Deployment>::namespaced(c, ns)
+                .patch(name, &pp, &patch)
+                .await
+                .map(drop),
+            Kind::ReplicaSet => Api::<ReplicaSet>::namespaced(c, ns)
+                .patch(name, &pp, &patch)
+                .await
+                .map(drop),
+            Kind::ReplicationController => Api::<ReplicationController>::namespaced(c, ns)
+                .patch(name, &pp, &patch)
+                .await
+                .map(drop),
+            Kind::Pod => Api::<Pod>::namespaced(c, ns)
+                .patch(name, &pp, &patch)
+                .await
+                .map(drop),
+        }
+    }
+
+    async fn delete(
+        &self,
+        node: &Node,
+        policy: PropagationPolicy,
+        uid: Option<String>,
+    ) -> Result<(), kube::Error> {
+        let c = self.client.clone();
+        let ns = &node.key.namespace;
+        let name = &node.key.name;
+        let dp = DeleteParams {
+            propagation_policy: Some(policy),
+            preconditions: uid.map(|uid| Preconditions {
+                uid: Some(uid),
+                resource_version: None,
+            }),
+            ..Default::default()
+        };
+        match node.kind {
+            Kind::Deployment => Api::<Deployment>::namespaced(c, ns)
+                .delete(name, &dp)
+                .await
+                .map(drop),
+            Kind::ReplicaSet => Api::<ReplicaSet>::namespaced(c, ns)
+                .delete(name, &dp)
+                .await
+                .map(drop),
+            Kind::ReplicationController => Api::<ReplicationController>::namespaced(c, ns)
+                .delete(name, &dp)
+                .await
+                .map(drop),
+            Kind::Pod => Api::<Pod>::namespaced(c, ns)
+                .delete(name, &dp)
+                .await
+                .map(drop),
+        }
+    }
+}
+
+fn ignore_not_found(result: Result<(), kube::Error>) -> Result<(), kube::Error> {
+    match result {
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        other => other,
+    }
+}
