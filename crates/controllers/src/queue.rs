@@ -111,8 +111,13 @@ impl<K: Clone + Eq + Hash + Send + 'static> WorkQueue<K> {
         }
     }
 
+    /// Keys waiting (the queue depth).
     pub fn len(&self) -> usize {
         self.lock().queue.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lock().queue.is_empty()
     }
 }
 
