@@ -3,6 +3,7 @@
 //! a client sent is lost before validation has seen it.
 
 pub mod defaults;
+pub mod protobuf;
 pub mod quota;
 pub mod resources;
 pub mod schema;

@@ -145,6 +145,13 @@ pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> ApiResult<Value> {
             serde_saphyr::from_str::<Value>(text)
                 .map_err(|e| ApiError::bad_request(format!("error parsing YAML body: {e}")))
         }
+        bosun_api::protobuf::PROTOBUF => bosun_api::protobuf::decode(body).map_err(|e| {
+            if e.is_unsupported() {
+                ApiError::unsupported_media_type(&format!("{media}: {e}"))
+            } else {
+                ApiError::bad_request(format!("error decoding protobuf body: {e}"))
+            }
+        }),
         other => Err(ApiError::unsupported_media_type(other)),
     }
 }

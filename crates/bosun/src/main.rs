@@ -55,6 +55,10 @@ struct ServerArgs {
     /// one interval get 410 Gone.
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     compaction_interval: Duration,
+    /// How long a node may stop reporting before it is marked Unknown and tainted
+    /// unreachable.
+    #[arg(long, default_value = "40s", value_parser = parse_duration)]
+    node_monitor_grace_period: Duration,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -131,7 +135,18 @@ async fn server(args: ServerArgs) -> Result<()> {
     .map_err(|e| anyhow::anyhow!("starting the API server: {e}"))?;
 
     // Controllers are API clients like any other, through the router in-process.
-    bosun_controllers::start(kube::Client::new(router.clone(), "default"));
+    bosun_controllers::start(
+        kube::Client::new(router.clone(), "default"),
+        bosun_controllers::Options {
+            node_lifecycle: bosun_controllers::node_lifecycle::NodeLifecycleOptions {
+                grace_period: args.node_monitor_grace_period,
+                // Upstream checks every 5 s against a 40 s grace; keep that proportion
+                // when the grace period is shortened.
+                monitor_period: (args.node_monitor_grace_period / 8)
+                    .clamp(Duration::from_millis(250), Duration::from_secs(5)),
+            },
+        },
+    );
 
     let kubeconfig = data_dir.join("kubeconfig");
     write_kubeconfig(&kubeconfig, &server_url)?;

@@ -1,5 +1,5 @@
 //! bosun's controllers, run inside `bosun server` as clients of the API server (through
-//! the `kube` client, in-process): the garbage collector today; the ReplicaSet and
+//! the `kube` client, in-process): the garbage collector and the node lifecycle controller today; the ReplicaSet and
 //! Deployment controllers build on the same machinery.
 //!
 //! Machinery: [`informer`] (watch-fed caches with change handlers), [`queue`] (per-key
@@ -10,16 +10,24 @@ pub mod events;
 pub mod expectations;
 pub mod gc;
 pub mod informer;
+pub mod node_lifecycle;
 pub mod queue;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Pod, ReplicationController};
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::{Node, Pod, ReplicationController};
 use kube::{Api, Client};
 
 use informer::Informer;
 
+/// Settings of the controllers (flags of `bosun server`).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub node_lifecycle: node_lifecycle::NodeLifecycleOptions,
+}
+
 /// Starts every controller; they run until the process ends.
-pub fn start(client: Client) {
+pub fn start(client: Client, options: Options) {
     let caches = gc::Caches {
         deployments: Informer::<Deployment>::new(),
         replica_sets: Informer::<ReplicaSet>::new(),
@@ -32,6 +40,18 @@ pub fn start(client: Client) {
     let pods = caches.pods.clone();
     let collector = gc::GarbageCollector::new(client.clone(), caches);
     collector.start();
+    let nodes = Informer::<Node>::new();
+    let leases = Informer::<Lease>::new();
+    node_lifecycle::NodeLifecycle::new(
+        client.clone(),
+        nodes.clone(),
+        leases.clone(),
+        pods.clone(),
+        options.node_lifecycle,
+    )
+    .start();
+    nodes.run(Api::all(client.clone()));
+    leases.run(Api::namespaced(client.clone(), "kube-node-lease"));
     deployments.run(Api::all(client.clone()));
     replica_sets.run(Api::all(client.clone()));
     controllers.run(Api::all(client.clone()));
