@@ -255,7 +255,13 @@ impl NodeLifecycle {
             let Some(next) = next_taints(&node, ready) else {
                 return Ok(());
             };
-            let patch = json!({"spec": {"taints": next}, "metadata": {"resourceVersion": node.resource_version()}});
+            // No taints left: drop the field, as upstream stores no empty list.
+            let taints = if next.is_empty() {
+                serde_json::Value::Null
+            } else {
+                json!(next)
+            };
+            let patch = json!({"spec": {"taints": taints}, "metadata": {"resourceVersion": node.resource_version()}});
             match api
                 .patch(
                     &node.name_any(),
