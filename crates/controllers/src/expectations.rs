@@ -1,9 +1,11 @@
-//! Expectations: how many creations and deletions a controller has issued for a key but
-//! not yet seen in its informer cache. Until they are observed (or time out, for a lost
+//! Expectations: the creations and deletions a controller has issued for a key but not
+//! yet seen in its informer cache. Until they are observed (or time out, for a lost
 //! watch event), the controller must not act on the cache again, or it would create or
-//! delete the same pods twice (upstream's `ControllerExpectations`).
+//! delete the same pods twice (upstream's `UIDTrackingControllerExpectations`:
+//! deletions are tracked by pod UID, so seeing a pod both marked and then gone counts
+//! once).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -11,10 +13,10 @@ use std::time::{Duration, Instant};
 /// After this long, unmet expectations are assumed lost (upstream: 5 minutes).
 const TTL: Duration = Duration::from_secs(300);
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Pending {
     adds: i64,
-    deletes: i64,
+    deletes: HashSet<String>,
     set_at: Instant,
 }
 
@@ -39,16 +41,17 @@ impl<K: Clone + Eq + Hash> Expectations<K> {
     pub fn satisfied(&self, key: &K) -> bool {
         match self.lock().get(key) {
             None => true,
-            Some(p) => (p.adds <= 0 && p.deletes <= 0) || p.set_at.elapsed() > TTL,
+            Some(p) => (p.adds <= 0 && p.deletes.is_empty()) || p.set_at.elapsed() > TTL,
         }
     }
 
-    pub fn expect(&self, key: &K, adds: i64, deletes: i64) {
+    /// Records `adds` creations and the deletion of `delete_uids` about to be issued.
+    pub fn expect(&self, key: &K, adds: i64, delete_uids: impl IntoIterator<Item = String>) {
         self.lock().insert(
             key.clone(),
             Pending {
                 adds,
-                deletes,
+                deletes: delete_uids.into_iter().collect(),
                 set_at: Instant::now(),
             },
         );
@@ -60,17 +63,16 @@ impl<K: Clone + Eq + Hash> Expectations<K> {
         }
     }
 
-    pub fn deletion_observed(&self, key: &K) {
+    pub fn deletion_observed(&self, key: &K, uid: &str) {
         if let Some(p) = self.lock().get_mut(key) {
-            p.deletes -= 1;
+            p.deletes.remove(uid);
         }
     }
 
-    /// A create or delete that failed will never be observed.
-    pub fn lower(&self, key: &K, adds: i64, deletes: i64) {
+    /// Creations that failed will never be observed.
+    pub fn lower_adds(&self, key: &K, adds: i64) {
         if let Some(p) = self.lock().get_mut(key) {
             p.adds -= adds;
-            p.deletes -= deletes;
         }
     }
 
@@ -87,12 +89,13 @@ mod tests {
     fn satisfied_only_when_every_issued_action_was_observed() {
         let e = Expectations::default();
         assert!(e.satisfied(&"rs"));
-        e.expect(&"rs", 2, 1);
+        e.expect(&"rs", 2, ["pod-1".to_string()]);
         assert!(!e.satisfied(&"rs"));
         e.creation_observed(&"rs");
-        e.deletion_observed(&"rs");
+        e.deletion_observed(&"rs", "pod-1");
+        e.deletion_observed(&"rs", "pod-1"); // seen marked, then gone: counted once
         assert!(!e.satisfied(&"rs"));
-        e.lower(&"rs", 1, 0); // the second create failed
+        e.lower_adds(&"rs", 1); // the second create failed
         assert!(e.satisfied(&"rs"));
         e.forget(&"rs");
         assert!(e.satisfied(&"rs"));

@@ -1,17 +1,20 @@
 //! bosun's controllers, run inside `bosun server` as clients of the API server (through
-//! the `kube` client, in-process): the garbage collector and the node lifecycle controller today; the ReplicaSet and
+//! the `kube` client, in-process): the Deployment and ReplicaSet controllers, the garbage collector and the node
+//! lifecycle controller; the ReplicaSet and
 //! Deployment controllers build on the same machinery.
 //!
 //! Machinery: [`informer`] (watch-fed caches with change handlers), [`queue`] (per-key
 //! de-duplicated work queue with rate-limited retries), [`expectations`] (no double
 //! creates or deletes while a cache catches up), [`events`] (aggregated core/v1 Events).
 
+pub mod deployment;
 pub mod events;
 pub mod expectations;
 pub mod gc;
 pub mod informer;
 pub mod node_lifecycle;
 pub mod queue;
+pub mod replicaset;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::coordination::v1::Lease;
@@ -38,6 +41,15 @@ pub fn start(client: Client, options: Options) {
     let replica_sets = caches.replica_sets.clone();
     let controllers = caches.controllers.clone();
     let pods = caches.pods.clone();
+    replicaset::ReplicaSetController::new(client.clone(), replica_sets.clone(), pods.clone())
+        .start();
+    deployment::controller::DeploymentController::new(
+        client.clone(),
+        deployments.clone(),
+        replica_sets.clone(),
+        pods.clone(),
+    )
+    .start();
     let collector = gc::GarbageCollector::new(client.clone(), caches);
     collector.start();
     let nodes = Informer::<Node>::new();

@@ -20,6 +20,7 @@
 //! * the `pod-template-hash` value differs (see [`hash`]); identity is by
 //!   template equality, as upstream.
 
+pub mod controller;
 pub mod hash;
 pub mod progress;
 pub mod recreate;
