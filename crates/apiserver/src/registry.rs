@@ -354,6 +354,8 @@ impl Registry {
                         && attempt < PATCH_RETRIES
                         && !patch.pins_version() =>
                 {
+                    // Back off a little so a busy writer (a controller) lets us in.
+                    tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6))).await;
                     continue;
                 }
                 Err(e) => return Err(e),
