@@ -39,6 +39,8 @@ pub struct Config {
     pub advertise_address: String,
     /// How often watch history is compacted (upstream's default is 5 minutes).
     pub compaction_interval: std::time::Duration,
+    /// Default tolerations admission adds to pods for not-ready/unreachable nodes.
+    pub toleration_seconds: bosun_api::defaults::TolerationSeconds,
 }
 
 /// Builds the API server over `store`: starts the watch cache, creates the bootstrap
@@ -47,7 +49,10 @@ pub async fn build(
     store: Arc<dyn Store>,
     config: Config,
 ) -> Result<(axum::Router, Arc<ServerState>), ApiError> {
-    let registry = Arc::new(registry::Registry::new(store.clone()));
+    let registry = Arc::new(registry::Registry::new(
+        store.clone(),
+        config.toleration_seconds,
+    ));
     let watch_cache = watch::WatchCache::start(store)
         .await
         .map_err(|e| ApiError::unavailable(format!("starting the watch cache: {e}")))?;

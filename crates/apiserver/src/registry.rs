@@ -102,11 +102,18 @@ pub enum Deleted {
 
 pub struct Registry {
     store: Arc<dyn Store>,
+    toleration_seconds: bosun_api::defaults::TolerationSeconds,
 }
 
 impl Registry {
-    pub fn new(store: Arc<dyn Store>) -> Registry {
-        Registry { store }
+    pub fn new(
+        store: Arc<dyn Store>,
+        toleration_seconds: bosun_api::defaults::TolerationSeconds,
+    ) -> Registry {
+        Registry {
+            store,
+            toleration_seconds,
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -267,7 +274,7 @@ impl Registry {
         }
         prepare_create_status(info, &mut obj);
         bosun_api::defaults::apply_defaults(info, &mut obj);
-        bosun_api::defaults::apply_pod_admission_defaults(info, &mut obj);
+        bosun_api::defaults::apply_pod_admission_defaults(info, &mut obj, &self.toleration_seconds);
         let name = object::name(&obj).to_string();
         let errors = bosun_api::validation::validate(info, &obj, None);
         if !errors.is_empty() {

@@ -59,6 +59,13 @@ struct ServerArgs {
     /// unreachable.
     #[arg(long, default_value = "40s", value_parser = parse_duration)]
     node_monitor_grace_period: Duration,
+    /// Seconds pods tolerate an unreachable node before eviction (added to every pod
+    /// without its own toleration).
+    #[arg(long, default_value_t = 300)]
+    default_unreachable_toleration_seconds: i64,
+    /// Seconds pods tolerate a not-ready node before eviction.
+    #[arg(long, default_value_t = 300)]
+    default_not_ready_toleration_seconds: i64,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -129,6 +136,10 @@ async fn server(args: ServerArgs) -> Result<()> {
             ca_pem: ca,
             advertise_address: format!("{client_host}:{}", local.port()),
             compaction_interval: args.compaction_interval,
+            toleration_seconds: bosun_api::defaults::TolerationSeconds {
+                not_ready: args.default_not_ready_toleration_seconds,
+                unreachable: args.default_unreachable_toleration_seconds,
+            },
         },
     )
     .await

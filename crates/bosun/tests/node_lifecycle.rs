@@ -28,7 +28,12 @@ fn heartbeat(server: &TestServer) {
 
 #[test]
 fn silent_node_is_tainted_and_its_pods_evicted_then_recovers() {
-    let server = TestServer::start_with(&["--node-monitor-grace-period", "2s"]);
+    let server = TestServer::start_with(&[
+        "--node-monitor-grace-period",
+        "2s",
+        "--default-unreachable-toleration-seconds",
+        "77",
+    ]);
     server.ok_stdin(
         &["apply", "-f", "-"],
         "apiVersion: v1\nkind: Node\nmetadata:\n  name: node-a\n",

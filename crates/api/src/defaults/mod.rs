@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::resources::ResourceInfo;
 
-pub use pod::apply_pod_admission_defaults;
+pub use pod::{TolerationSeconds, apply_pod_admission_defaults};
 
 /// Fills upstream's defaults into a create/update body (after metadata handling, before
 /// validation).

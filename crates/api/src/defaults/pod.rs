@@ -319,11 +319,32 @@ pub(crate) fn image_tag(image: &str) -> Option<String> {
     }
 }
 
+/// How long pods tolerate a not-ready or unreachable node by default
+/// (`--default-not-ready-toleration-seconds`, `--default-unreachable-toleration-seconds`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TolerationSeconds {
+    pub not_ready: i64,
+    pub unreachable: i64,
+}
+
+impl Default for TolerationSeconds {
+    fn default() -> Self {
+        TolerationSeconds {
+            not_ready: 300,
+            unreachable: 300,
+        }
+    }
+}
+
 /// What upstream's default admission plugins add to a Pod on create, for a cluster without
 /// PriorityClasses: `ServiceAccount` (the `default` account; the token volume it also mounts
 /// is not added here), `Priority` (priority 0, `PreemptLowerPriority`) and
-/// `DefaultTolerationSeconds` (300 s for not-ready and unreachable nodes).
-pub fn apply_pod_admission_defaults(info: &crate::resources::ResourceInfo, obj: &mut Value) {
+/// `DefaultTolerationSeconds` (upstream's flags default both periods to 300 s).
+pub fn apply_pod_admission_defaults(
+    info: &crate::resources::ResourceInfo,
+    obj: &mut Value,
+    toleration_seconds: &TolerationSeconds,
+) {
     if !info.group.is_empty() || info.kind != "Pod" {
         return;
     }
@@ -342,16 +363,19 @@ pub fn apply_pod_admission_defaults(info: &crate::resources::ResourceInfo, obj: 
         .cloned()
         .unwrap_or_default();
     let mut changed = false;
-    for taint in [
-        "node.kubernetes.io/not-ready",
-        "node.kubernetes.io/unreachable",
+    for (taint, seconds) in [
+        ("node.kubernetes.io/not-ready", toleration_seconds.not_ready),
+        (
+            "node.kubernetes.io/unreachable",
+            toleration_seconds.unreachable,
+        ),
     ] {
         if !tolerations.iter().any(|t| tolerates_no_execute(t, taint)) {
             let mut t = Map::new();
             t.insert("key".to_string(), json!(taint));
             t.insert("operator".to_string(), json!("Exists"));
             t.insert("effect".to_string(), json!("NoExecute"));
-            t.insert("tolerationSeconds".to_string(), json!(300));
+            t.insert("tolerationSeconds".to_string(), json!(seconds));
             tolerations.push(Value::Object(t));
             changed = true;
         }

@@ -200,7 +200,7 @@ fn secret_namespace_and_rc_defaults() {
 fn pod_admission_defaults() {
     let info = find_kind("", "Pod").expect("served");
     let mut pod = json!({"spec": {"tolerations": [{"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"}]}});
-    apply_pod_admission_defaults(info, &mut pod);
+    apply_pod_admission_defaults(info, &mut pod, &TolerationSeconds::default());
     assert_eq!(
         pod["spec"],
         json!({
