@@ -584,7 +584,7 @@ fn odd_shapes_do_not_panic() {
         for shape in &shapes {
             let mut obj = shape.clone();
             apply_defaults(info, &mut obj);
-            crate::defaults::apply_pod_admission_defaults(info, &mut obj);
+            crate::defaults::apply_pod_admission_defaults(info, &mut obj, &Default::default());
             let errs = validate(info, &obj, None);
             let _ = validate(info, &obj, Some(shape));
             let _ = invalid_message(&info.group_kind(), "x", &errs);
