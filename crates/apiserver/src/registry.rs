@@ -384,6 +384,19 @@ impl Registry {
         part: Part,
         opts: &WriteOptions,
     ) -> ApiResult<Value> {
+        // A uid in the body is a precondition (controllers adopt with one).
+        if let Some(uid) = object::meta_str(&obj, "uid").filter(|u| !u.is_empty())
+            && Some(uid) != object::meta_str(current, "uid")
+        {
+            return Err(ApiError::conflict_message(
+                info,
+                name,
+                &format!(
+                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                    object::meta_str(current, "uid").unwrap_or("")
+                ),
+            ));
+        }
         let mut next = match part {
             Part::Main => {
                 let mut next = obj;

@@ -484,3 +484,34 @@ fn invalid_object_status_names_fields_in_upstream_words() {
     );
     assert_eq!(code, 404);
 }
+
+#[test]
+fn a_uid_in_a_patch_is_a_precondition() {
+    let server = TestServer::start();
+    let (_, created) = server.json("POST", CM_PATH, r#"{"metadata": {"name": "u"}}"#);
+    let uid = created["metadata"]["uid"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let (code, body) = server.http(
+        "PATCH",
+        &format!("{CM_PATH}/u"),
+        "application/strategic-merge-patch+json",
+        br#"{"metadata": {"uid": "00000000-0000-0000-0000-000000000000", "labels": {"a": "b"}}}"#,
+    );
+    assert_eq!(code, 409, "{body}");
+    assert!(
+        body.contains(
+            "Precondition failed: UID in precondition: 00000000-0000-0000-0000-000000000000"
+        ),
+        "{body}"
+    );
+    let patch = format!(r#"{{"metadata": {{"uid": "{uid}", "labels": {{"a": "b"}}}}}}"#);
+    let (code, body) = server.http(
+        "PATCH",
+        &format!("{CM_PATH}/u"),
+        "application/strategic-merge-patch+json",
+        patch.as_bytes(),
+    );
+    assert_eq!(code, 200, "{body}");
+}
