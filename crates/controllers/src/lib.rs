@@ -43,6 +43,9 @@ pub fn start(client: Client, options: Options) {
     let pods = caches.pods.clone();
     replicaset::ReplicaSetController::new(client.clone(), replica_sets.clone(), pods.clone())
         .start();
+    // ReplicationControllers run through the same controller, as upstream's do.
+    replicaset::ReplicaSetController::new(client.clone(), controllers.clone(), pods.clone())
+        .start();
     deployment::controller::DeploymentController::new(
         client.clone(),
         deployments.clone(),

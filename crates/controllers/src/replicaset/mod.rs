@@ -1,4 +1,6 @@
-//! The ReplicaSet controller: keeps `spec.replicas` pods for every ReplicaSet.
+//! The ReplicaSet controller: keeps `spec.replicas` pods for every ReplicaSet, and —
+//! the same code, as upstream — for every core/v1 ReplicationController, read through a
+//! ReplicaSet-shaped view ([`Workload`]).
 //!
 //! [`logic`] decides (claiming, how many to create or which to delete, status); this
 //! module fetches state from the informer caches, carries the decisions out through the
@@ -11,8 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::join_all;
-use k8s_openapi::api::apps::v1::ReplicaSet;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
+use k8s_openapi::api::core::v1::{Pod, ReplicationController};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use kube::Resource;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
 use kube::{Client, ResourceExt};
 
@@ -25,18 +29,92 @@ use logic::{ClaimDecision, Claimer, ManageAction};
 /// Concurrent syncs (upstream `--concurrent-replicaset-syncs`).
 const WORKERS: usize = 5;
 
-pub struct ReplicaSetController {
+/// A kind the controller manages: ReplicaSet itself, or ReplicationController seen as
+/// a ReplicaSet (plain label map selector → `matchLabels`).
+pub trait Workload:
+    Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
+    + Clone
+    + serde::de::DeserializeOwned
+    + serde::Serialize
+    + std::fmt::Debug
+    + Send
+    + Sync
+    + 'static
+{
+    const API_VERSION: &'static str;
+    const KIND: &'static str;
+    /// Event source name.
+    const COMPONENT: &'static str;
+    /// The ReplicaSet-shaped view the decision logic reads.
+    fn view(&self) -> ReplicaSet;
+    /// This object with a new status.
+    fn with_status(&self, status: ReplicaSetStatus) -> Self;
+}
+
+impl Workload for ReplicaSet {
+    const API_VERSION: &'static str = "apps/v1";
+    const KIND: &'static str = "ReplicaSet";
+    const COMPONENT: &'static str = "replicaset-controller";
+
+    fn view(&self) -> ReplicaSet {
+        self.clone()
+    }
+
+    fn with_status(&self, status: ReplicaSetStatus) -> Self {
+        let mut next = self.clone();
+        next.status = Some(status);
+        next
+    }
+}
+
+/// Converts between the two status types, whose JSON fields coincide.
+fn convert<A: serde::Serialize, B: serde::de::DeserializeOwned>(a: &A) -> Option<B> {
+    serde_json::to_value(a)
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
+}
+
+impl Workload for ReplicationController {
+    const API_VERSION: &'static str = "v1";
+    const KIND: &'static str = "ReplicationController";
+    const COMPONENT: &'static str = "replication-controller";
+
+    fn view(&self) -> ReplicaSet {
+        let spec = self.spec.clone().unwrap_or_default();
+        ReplicaSet {
+            metadata: self.metadata.clone(),
+            spec: ReplicaSetSpec {
+                replicas: spec.replicas,
+                min_ready_seconds: spec.min_ready_seconds,
+                selector: LabelSelector {
+                    match_labels: spec.selector.clone(),
+                    match_expressions: None,
+                },
+                template: spec.template.clone(),
+            },
+            status: self.status.as_ref().and_then(convert),
+        }
+    }
+
+    fn with_status(&self, status: ReplicaSetStatus) -> Self {
+        let mut next = self.clone();
+        next.status = convert(&status);
+        next
+    }
+}
+
+pub struct ReplicaSetController<W: Workload = ReplicaSet> {
     client: Client,
-    replica_sets: Arc<Informer<ReplicaSet>>,
+    replica_sets: Arc<Informer<W>>,
     pods: Arc<Informer<Pod>>,
     queue: Arc<WorkQueue<ObjectKey>>,
     expectations: Expectations<ObjectKey>,
     recorder: Recorder,
 }
 
-fn owner_key(pod: &Pod) -> Option<ObjectKey> {
+fn owner_key<W: Workload>(pod: &Pod) -> Option<ObjectKey> {
     let owner = logic::controller_of(&pod.metadata)?;
-    (owner.kind == "ReplicaSet" && owner.api_version == "apps/v1")
+    (owner.kind == W::KIND && owner.api_version == W::API_VERSION)
         .then(|| ObjectKey::new(pod.namespace().unwrap_or_default(), owner.name.clone()))
 }
 
@@ -47,14 +125,14 @@ fn api_error_code(err: &kube::Error) -> Option<u16> {
     }
 }
 
-impl ReplicaSetController {
+impl<W: Workload> ReplicaSetController<W> {
     pub fn new(
         client: Client,
-        replica_sets: Arc<Informer<ReplicaSet>>,
+        replica_sets: Arc<Informer<W>>,
         pods: Arc<Informer<Pod>>,
     ) -> Arc<Self> {
         Arc::new(ReplicaSetController {
-            recorder: Recorder::new(client.clone(), "replicaset-controller"),
+            recorder: Recorder::new(client.clone(), W::COMPONENT),
             client,
             replica_sets,
             pods,
@@ -69,17 +147,20 @@ impl ReplicaSetController {
         self.replica_sets
             .list_namespace(&ns)
             .iter()
-            .filter(|rs| {
-                logic::label_selector_matches(&rs.spec.selector, pod.metadata.labels.as_ref())
+            .filter(|w| {
+                let selector = w.view().spec.selector;
+                // An empty selector selects nothing here (validation refuses it anyway).
+                !logic::selector_is_empty(&selector)
+                    && logic::label_selector_matches(&selector, pod.metadata.labels.as_ref())
             })
-            .map(|rs| ObjectKey::of(rs.as_ref()))
+            .map(|w| ObjectKey::of(w.as_ref()))
             .collect()
     }
 
     fn pod_changed(&self, change: &Change<Pod>) {
         match change {
             Change::Added(pod) => {
-                if let Some(key) = owner_key(pod) {
+                if let Some(key) = owner_key::<W>(pod) {
                     if pod.metadata.deletion_timestamp.is_some() {
                         self.expectations
                             .deletion_observed(&key, &pod.uid().unwrap_or_default());
@@ -94,7 +175,7 @@ impl ReplicaSetController {
                 }
             }
             Change::Updated { old, new } => {
-                let (old_owner, new_owner) = (owner_key(old), owner_key(new));
+                let (old_owner, new_owner) = (owner_key::<W>(old), owner_key::<W>(new));
                 if new.metadata.deletion_timestamp.is_some()
                     && old.metadata.deletion_timestamp.is_none()
                     && let Some(key) = &new_owner
@@ -110,10 +191,10 @@ impl ReplicaSetController {
                 match new_owner {
                     Some(key) => {
                         // A pod that just became ready may become available later.
-                        let rs = self.replica_sets.get(&key);
-                        let min_ready = rs
-                            .as_ref()
-                            .and_then(|r| r.spec.min_ready_seconds)
+                        let min_ready = self
+                            .replica_sets
+                            .get(&key)
+                            .and_then(|w| w.view().spec.min_ready_seconds)
                             .unwrap_or(0);
                         if min_ready > 0 && !logic::pod_is_ready(old) && logic::pod_is_ready(new) {
                             let delay =
@@ -132,7 +213,7 @@ impl ReplicaSetController {
                 }
             }
             Change::Deleted(pod) => {
-                if let Some(key) = owner_key(pod) {
+                if let Some(key) = owner_key::<W>(pod) {
                     self.expectations
                         .deletion_observed(&key, &pod.uid().unwrap_or_default());
                     self.queue.add(key);
@@ -189,10 +270,12 @@ impl ReplicaSetController {
     }
 
     async fn sync(&self, key: &ObjectKey) -> Result<Option<Duration>, kube::Error> {
-        let Some(rs) = self.replica_sets.get(key) else {
+        let Some(workload) = self.replica_sets.get(key) else {
             self.expectations.forget(key);
             return Ok(None);
         };
+        let rs = workload.view();
+        let selector = rs.spec.selector.clone();
         let needs_sync = self.expectations.satisfied(key);
         let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), &key.namespace);
         let all_pods = self.pods.list_namespace(&key.namespace);
@@ -200,8 +283,8 @@ impl ReplicaSetController {
         let candidates = logic::filter_active_pods(&all);
 
         // Claim: adopt matching orphans, release pods that stopped matching.
-        let claimer = Claimer::new(&rs.metadata, &rs.spec.selector);
-        let controller_ref = logic::new_controller_ref(&rs.metadata, "apps/v1", "ReplicaSet");
+        let claimer = Claimer::new(&rs.metadata, &selector);
+        let controller_ref = logic::new_controller_ref(&rs.metadata, W::API_VERSION, W::KIND);
         let mut active: Vec<&Pod> = Vec::new();
         for pod in candidates {
             match logic::claim_decision(&claimer, &pod.metadata) {
@@ -248,21 +331,25 @@ impl ReplicaSetController {
         let mut manage_error: Option<String> = None;
         if needs_sync && rs.metadata.deletion_timestamp.is_none() {
             let siblings = self.replica_sets.list_namespace(&key.namespace);
-            let sibling_refs: Vec<&ReplicaSet> = siblings.iter().map(Arc::as_ref).collect();
+            let sibling_views: Vec<ReplicaSet> = siblings.iter().map(|w| w.view()).collect();
+            let sibling_refs: Vec<&ReplicaSet> = sibling_views.iter().collect();
             let related = logic::indirectly_related_pods(&rs, &sibling_refs, &all);
             manage_error = match logic::manage_replicas(&rs, &active, &related, now) {
                 ManageAction::Nothing => None,
                 ManageAction::Create { count, batches } => {
-                    self.create_pods(key, &rs, &pods_api, count, &batches).await
+                    self.create_pods(key, &workload, &rs, &pods_api, count, &batches)
+                        .await
                 }
-                ManageAction::Delete { pods } => self.delete_pods(key, &rs, &pods_api, &pods).await,
+                ManageAction::Delete { pods } => {
+                    self.delete_pods(key, &workload, &pods_api, &pods).await
+                }
             };
         }
 
         let status =
             logic::calculate_status(&rs, &active, &terminating, manage_error.as_deref(), now);
         if let Some(new_status) = logic::status_update(&rs, &status) {
-            self.write_status(&rs, new_status).await?;
+            self.write_status(&workload, new_status).await?;
         }
         if let Some(err) = manage_error {
             tracing::debug!(%key, %err, "replicaset manage step failed");
@@ -275,15 +362,21 @@ impl ReplicaSetController {
     async fn create_pods(
         &self,
         key: &ObjectKey,
+        workload: &W,
         rs: &ReplicaSet,
         api: &Api<Pod>,
         count: usize,
         batches: &[usize],
     ) -> Option<String> {
-        let template = match logic::pod_from_template(rs) {
+        let mut template = match logic::pod_from_template(rs) {
             Ok(pod) => pod,
             Err(err) => return Some(err),
         };
+        template.metadata.owner_references = Some(vec![logic::new_controller_ref(
+            &rs.metadata,
+            W::API_VERSION,
+            W::KIND,
+        )]);
         self.expectations.expect(key, count as i64, []);
         let mut issued = 0usize;
         for &batch in batches {
@@ -295,7 +388,7 @@ impl ReplicaSetController {
                 match result {
                     Ok(pod) => {
                         self.recorder.record(
-                            rs,
+                            workload,
                             EventType::Normal,
                             logic::SUCCESSFUL_CREATE_POD_REASON,
                             logic::created_pod_message(&pod.name_any()),
@@ -308,7 +401,7 @@ impl ReplicaSetController {
                         };
                         self.expectations.lower_adds(key, 1);
                         self.recorder.record(
-                            rs,
+                            workload,
                             EventType::Warning,
                             logic::FAILED_CREATE_POD_REASON,
                             logic::create_error_message(&message),
@@ -330,7 +423,7 @@ impl ReplicaSetController {
     async fn delete_pods(
         &self,
         key: &ObjectKey,
-        rs: &ReplicaSet,
+        rs: &W,
         api: &Api<Pod>,
         pods: &[&Pod],
     ) -> Option<String> {
@@ -384,21 +477,23 @@ impl ReplicaSetController {
     /// Writes status with compare-and-swap, re-reading once on a conflict.
     async fn write_status(
         &self,
-        rs: &ReplicaSet,
-        status: k8s_openapi::api::apps::v1::ReplicaSetStatus,
+        workload: &W,
+        status: ReplicaSetStatus,
     ) -> Result<(), kube::Error> {
-        let api: Api<ReplicaSet> =
-            Api::namespaced(self.client.clone(), &rs.namespace().unwrap_or_default());
-        let mut target = rs.clone();
+        let api: Api<W> = Api::namespaced(
+            self.client.clone(),
+            &workload.namespace().unwrap_or_default(),
+        );
+        let mut target = workload.clone();
         for attempt in 0..2 {
-            target.status = Some(status.clone());
+            let next = target.with_status(status.clone());
             match api
-                .replace_status(&rs.name_any(), &PostParams::default(), &target)
+                .replace_status(&workload.name_any(), &PostParams::default(), &next)
                 .await
             {
                 Ok(_) => return Ok(()),
                 Err(e) if api_error_code(&e) == Some(409) && attempt == 0 => {
-                    target = api.get(&rs.name_any()).await?;
+                    target = api.get(&workload.name_any()).await?;
                 }
                 Err(e) if api_error_code(&e) == Some(404) => return Ok(()),
                 Err(e) => return Err(e),
