@@ -461,11 +461,9 @@ impl Registry {
         }
         let current_rev = current_revision_of(current);
         let key = info.storage_key(ns, name);
-        // The last finalizer removed from a deleting object completes its deletion.
-        if object::is_deleting(&next)
-            && object::finalizers(&next).is_empty()
-            && !has_spec_finalizers(info, &next)
-        {
+        // The last finalizer removed from a deleting object completes its deletion
+        // (not while a grace period runs: the kubelet ends that with a delete).
+        if deletion_complete(info, &next) {
             if opts.dry_run {
                 return Ok(next);
             }
@@ -508,10 +506,7 @@ impl Registry {
                 return Ok(current);
             };
             let rev = current_revision_of(&current);
-            let result = if object::is_deleting(&new)
-                && object::finalizers(&new).is_empty()
-                && !has_spec_finalizers(info, &new)
-            {
+            let result = if deletion_complete(info, &new) {
                 self.store.delete(&key, Some(rev)).await
             } else {
                 self.store.update(&key, object::encode(&new), rev).await
@@ -664,6 +659,18 @@ fn tracks_generation(info: &ResourceInfo) -> bool {
         info.plural,
         "deployments" | "replicasets" | "replicationcontrollers"
     )
+}
+
+/// Whether a deleting object may go now: no finalizers left and no grace period running.
+fn deletion_complete(info: &ResourceInfo, obj: &Value) -> bool {
+    object::is_deleting(obj)
+        && object::finalizers(obj).is_empty()
+        && !has_spec_finalizers(info, obj)
+        && object::meta(obj)
+            .and_then(|m| m.get("deletionGracePeriodSeconds"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            == 0
 }
 
 fn has_spec_finalizers(info: &ResourceInfo, obj: &Value) -> bool {

@@ -29,6 +29,8 @@ struct Cli {
 enum Command {
     /// Run the API server and its datastore (and the local node, once it exists).
     Server(ServerArgs),
+    /// Run node agents that join a server: one node, or many hollow ones.
+    Agent(AgentArgs),
     /// Benchmarks that run the real server as a separate process and print figures.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -51,6 +53,14 @@ struct ServerArgs {
     /// Do not run a local node agent in this process.
     #[arg(long)]
     no_agent: bool,
+    /// Name of the local node (default: this machine's host name).
+    #[arg(long)]
+    node_name: Option<String>,
+    /// Also run this many simulated (hollow) nodes, named `hollow-0 …`.
+    #[arg(long, default_value_t = 0)]
+    hollow_nodes: usize,
+    #[command(flatten)]
+    hollow: HollowArgs,
     /// How often old history is compacted (e.g. 300s, 5m); watches older than about
     /// one interval get 410 Gone.
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
@@ -66,6 +76,104 @@ struct ServerArgs {
     /// Seconds pods tolerate a not-ready node before eviction.
     #[arg(long, default_value_t = 300)]
     default_not_ready_toleration_seconds: i64,
+}
+
+#[derive(clap::Args)]
+struct HollowArgs {
+    /// Image references the hollow runtime fails to pull (`ErrImagePull` →
+    /// `ImagePullBackOff`); default: the tag `1.161` and references containing `bad`,
+    /// `invalid`, `missing` or `nonexistent`.
+    #[arg(long)]
+    hollow_unpullable: Option<String>,
+    /// How long a hollow container takes to start (e.g. `250ms`, `1s`).
+    #[arg(long, value_parser = parse_duration_ms)]
+    hollow_start_delay: Option<Duration>,
+}
+
+impl HollowArgs {
+    fn options(&self) -> Result<bosun_agent::HollowOptions> {
+        let mut hollow = bosun_agent::HollowOptions::default();
+        if let Some(pattern) = &self.hollow_unpullable {
+            hollow.unpullable = bosun_agent::ImagePattern::new(pattern)
+                .map_err(|e| anyhow::anyhow!("--hollow-unpullable: {e}"))?;
+        }
+        if let Some(delay) = self.hollow_start_delay {
+            hollow.start_delay = delay;
+        }
+        Ok(hollow)
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RuntimeArg {
+    /// Simulated containers (for tests and scale runs).
+    Hollow,
+}
+
+#[derive(clap::Args)]
+struct AgentArgs {
+    /// Kubeconfig of the server to join.
+    #[arg(long)]
+    kubeconfig: PathBuf,
+    /// Node name; with `--nodes N > 1`, the prefix of `NAME-0 … NAME-(N-1)`.
+    #[arg(long)]
+    name: Option<String>,
+    /// Container runtime (real containers through containerd arrive with the CRI runtime).
+    #[arg(long, value_enum, default_value = "hollow")]
+    runtime: RuntimeArg,
+    /// How many nodes this process runs.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
+    #[command(flatten)]
+    hollow: HollowArgs,
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_ascii_lowercase())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "bosun".to_string())
+}
+
+/// Milliseconds or longer durations: `250ms`, `2s`, `1m`.
+fn parse_duration_ms(s: &str) -> Result<Duration, String> {
+    match s.strip_suffix("ms") {
+        Some(ms) => ms
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| format!("invalid duration {s:?}")),
+        None => parse_duration(s),
+    }
+}
+
+async fn agent(args: AgentArgs) -> Result<()> {
+    let kubeconfig = kube::config::Kubeconfig::read_from(&args.kubeconfig)
+        .with_context(|| format!("reading {}", args.kubeconfig.display()))?;
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .context("using the kubeconfig")?;
+    let client = kube::Client::try_from(config).context("building the API client")?;
+    let name = args.name.unwrap_or_else(host_name);
+    let RuntimeArg::Hollow = args.runtime;
+    let mut options = bosun_agent::AgentOptions::new(name.clone());
+    options.hollow = args.hollow.options()?;
+    println!(
+        "bosun agent: running {} hollow node(s) named after {name}",
+        args.nodes
+    );
+    let run = async {
+        if args.nodes == 1 {
+            bosun_agent::run_node(client, options).await
+        } else {
+            bosun_agent::run_hollow_nodes(client, args.nodes, &name, options).await
+        }
+    };
+    tokio::select! {
+        result = run => result.map_err(|e| anyhow::anyhow!("node agent: {e}")),
+        () = shutdown_signal() => Ok(()),
+    }
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -100,6 +208,7 @@ fn main() -> Result<()> {
         .context("starting the async runtime")?;
     match cli.command {
         Command::Server(args) => runtime.block_on(server(args)),
+        Command::Agent(args) => runtime.block_on(agent(args)),
         Command::Bench(BenchCommand::Api(args)) => runtime.block_on(bench::api(args)),
     }
 }
@@ -159,13 +268,34 @@ async fn server(args: ServerArgs) -> Result<()> {
         },
     );
 
+    let hollow = args.hollow.options()?;
+    if !args.no_agent {
+        let name = args.node_name.clone().unwrap_or_else(host_name);
+        let mut options = bosun_agent::AgentOptions::new(name);
+        options.hollow = hollow.clone();
+        let client = kube::Client::new(router.clone(), "default");
+        tracing::info!(node = %options.node_name, "running the local node (hollow runtime: containers are simulated until the CRI runtime lands)");
+        tokio::spawn(async move {
+            if let Err(err) = bosun_agent::run_node(client, options).await {
+                tracing::error!(%err, "local node agent stopped");
+            }
+        });
+    }
+    if args.hollow_nodes > 0 {
+        let mut options = bosun_agent::AgentOptions::new("hollow");
+        options.hollow = hollow;
+        let client = kube::Client::new(router.clone(), "default");
+        let count = args.hollow_nodes;
+        tokio::spawn(async move {
+            if let Err(err) = bosun_agent::run_hollow_nodes(client, count, "hollow", options).await
+            {
+                tracing::error!(%err, "hollow nodes stopped");
+            }
+        });
+    }
+
     let kubeconfig = data_dir.join("kubeconfig");
     write_kubeconfig(&kubeconfig, &server_url)?;
-    if !args.no_agent {
-        tracing::info!(
-            "no local node agent yet: this build serves the API only (as with --no-agent)"
-        );
-    }
     println!(
         "bosun server ready at {server_url} (data in {}); to use it: export KUBECONFIG={}",
         data_dir.display(),

@@ -1,0 +1,435 @@
+//! The per-pod worker: one task per pod bound to a node, driving its containers through the
+//! runtime and writing its status.
+//!
+//! The loop is the kubelet's `syncPod` in miniature: take the latest pod, observe the
+//! runtime, make at most the next move for each container (create the sandbox, pull,
+//! start, probe, restart after back-off, kill on a failed liveness probe), write the
+//! status if it changed, then sleep until the pod changes, a timer (back-off end, probe
+//! due) fires, or a container may have exited. A pod that gets a `deletionTimestamp` has
+//! its containers stopped within the grace period, its final status written and is then
+//! deleted with grace 0; a pod that completes (`Succeeded`/`Failed`) has its sandbox torn
+//! down and the worker ends.
+
+mod sync;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::{Pod, PodStatus};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
+use serde_json::json;
+use tokio::sync::watch;
+use tracing::{debug, warn};
+
+use crate::clock::{after, until};
+use crate::image::fnv1a;
+use crate::node::NodeCtx;
+use crate::record::ContainerRecord;
+use crate::status::{PodView, generate, is_terminal};
+
+/// How soon a failed step (API write, sandbox, pull error display) is retried.
+const ERROR_RESYNC: Duration = Duration::from_secs(1);
+
+/// What the dispatcher tells a worker.
+#[derive(Clone, Debug)]
+pub enum PodMsg {
+    Pod(Arc<Pod>),
+    /// The pod is gone from the API.
+    Removed,
+}
+
+/// Runs one pod until it is deleted, removed or finished.
+pub async fn run(node: Arc<NodeCtx>, pod: Arc<Pod>, rx: watch::Receiver<PodMsg>) {
+    Worker::new(node, pod, rx).run().await;
+}
+
+struct SandboxState {
+    id: String,
+    ready: bool,
+}
+
+/// Collects the earliest time the worker must wake up.
+#[derive(Default)]
+struct Wake(Option<Timestamp>);
+
+impl Wake {
+    fn at(&mut self, t: Timestamp) {
+        self.0 = Some(self.0.map_or(t, |w| w.min(t)));
+    }
+
+    fn after(&mut self, now: Timestamp, d: Duration) {
+        self.at(after(now, d));
+    }
+
+    async fn sleep(self) {
+        match self.0 {
+            Some(t) => tokio::time::sleep(until(Timestamp::now(), t)).await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+enum WriteError {
+    /// The pod no longer exists (or is another pod with the same name).
+    Gone,
+    Failed,
+}
+
+struct Worker {
+    node: Arc<NodeCtx>,
+    pod: Arc<Pod>,
+    rx: watch::Receiver<PodMsg>,
+    uid: String,
+    name: String,
+    namespace: String,
+    /// Upstream's `name_namespace(uid)`, used in back-off messages.
+    desc: String,
+    sandbox: Option<SandboxState>,
+    pod_ips: Vec<String>,
+    init: Vec<ContainerRecord>,
+    containers: Vec<ContainerRecord>,
+    start_time: Option<Timestamp>,
+    /// Hash of the status last written, to skip identical writes (the echo of every
+    /// write comes back through the watch).
+    written: Option<u64>,
+    last_status: Option<PodStatus>,
+    terminating: bool,
+}
+
+impl Worker {
+    fn new(node: Arc<NodeCtx>, pod: Arc<Pod>, rx: watch::Receiver<PodMsg>) -> Self {
+        let meta = &pod.metadata;
+        let uid = meta.uid.clone().unwrap_or_default();
+        let name = meta.name.clone().unwrap_or_default();
+        let namespace = meta
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_string());
+        let status = pod.status.as_ref();
+        let old = |statuses: Option<&Vec<k8s_openapi::api::core::v1::ContainerStatus>>,
+                   name: &str| {
+            statuses
+                .and_then(|list| list.iter().find(|s| s.name == name))
+                .cloned()
+        };
+        let spec = pod.spec.as_ref();
+        let init = spec
+            .and_then(|s| s.init_containers.as_ref())
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let prev = old(
+                    status.and_then(|s| s.init_container_statuses.as_ref()),
+                    &c.name,
+                );
+                ContainerRecord::adopted(&c.name, prev.as_ref())
+            })
+            .collect();
+        let containers = spec
+            .map(|s| s.containers.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|c| {
+                let prev = old(status.and_then(|s| s.container_statuses.as_ref()), &c.name);
+                ContainerRecord::adopted(&c.name, prev.as_ref())
+            })
+            .collect();
+        Self {
+            desc: format!("{name}_{namespace}({uid})"),
+            start_time: status.and_then(|s| s.start_time.as_ref()).map(|t| t.0),
+            node,
+            pod,
+            rx,
+            uid,
+            name,
+            namespace,
+            sandbox: None,
+            pod_ips: Vec::new(),
+            init,
+            containers,
+            written: None,
+            last_status: None,
+            terminating: false,
+        }
+    }
+
+    fn api(&self) -> Api<Pod> {
+        Api::namespaced(self.node.client.clone(), &self.namespace)
+    }
+
+    async fn run(mut self) {
+        loop {
+            let removed = {
+                let msg = self.rx.borrow_and_update();
+                match &*msg {
+                    PodMsg::Pod(p) => {
+                        self.pod = p.clone();
+                        false
+                    }
+                    PodMsg::Removed => true,
+                }
+            };
+            if removed {
+                self.teardown().await;
+                return;
+            }
+            if self.pod.metadata.deletion_timestamp.is_some() {
+                self.terminate().await;
+                return;
+            }
+            let now = Timestamp::now();
+            let mut wake = Wake::default();
+            let again = self.sync(now, &mut wake).await;
+            match self.write_status().await {
+                Ok(()) => {}
+                Err(WriteError::Gone) => {
+                    self.teardown().await;
+                    return;
+                }
+                Err(WriteError::Failed) => wake.after(now, ERROR_RESYNC),
+            }
+            if self.completed() {
+                self.finish().await;
+                return;
+            }
+            if again {
+                continue;
+            }
+            let ids = self.live_container_ids();
+            let runtime = self.node.runtime.clone();
+            tokio::select! {
+                changed = self.rx.changed() => {
+                    if changed.is_err() {
+                        self.teardown().await;
+                        return;
+                    }
+                }
+                () = wake.sleep() => {}
+                () = runtime.wait_containers(&ids), if !ids.is_empty() => {}
+            }
+        }
+    }
+
+    /// Runtime IDs of instances that have not exited.
+    fn live_container_ids(&self) -> Vec<String> {
+        self.init
+            .iter()
+            .chain(self.containers.iter())
+            .filter_map(|r| r.current.as_ref())
+            .filter(|i| i.terminated().is_none())
+            .map(|i| i.id.clone())
+            .collect()
+    }
+
+    /// The written status is terminal and the pod is not being deleted: it ran to
+    /// completion (or failed for good).
+    fn completed(&self) -> bool {
+        !self.terminating
+            && self
+                .last_status
+                .as_ref()
+                .and_then(|s| s.phase.as_deref())
+                .is_some_and(is_terminal)
+    }
+
+    fn status_now(&self) -> PodStatus {
+        generate(&PodView {
+            pod: &self.pod,
+            init: &self.init,
+            containers: &self.containers,
+            sandbox_ready: self.sandbox.as_ref().is_some_and(|s| s.ready),
+            pod_ips: &self.pod_ips,
+            host_ip: &self.node.id.host_ip,
+            start_time: self.start_time,
+            terminating: self.terminating,
+            previous: self.last_status.as_ref(),
+            now: Timestamp::now(),
+        })
+    }
+
+    /// Writes the status through the status subresource when it changed. The merge patch
+    /// carries the pod's uid, which the API server treats as a precondition (uid is
+    /// immutable), so a recreated pod of the same name is never written by mistake.
+    async fn write_status(&mut self) -> Result<(), WriteError> {
+        let status = self.status_now();
+        let value = serde_json::to_value(&status).map_err(|_| WriteError::Failed)?;
+        let hash = fnv1a(0, value.to_string().as_bytes());
+        if self.written == Some(hash) {
+            return Ok(());
+        }
+        let patch = json!({"metadata": {"uid": self.uid}, "status": value});
+        match self
+            .api()
+            .patch_status(&self.name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+        {
+            Ok(_) => {
+                debug!(pod = %self.desc, phase = ?status.phase, "wrote pod status");
+                self.written = Some(hash);
+                self.last_status = Some(status);
+                Ok(())
+            }
+            Err(kube::Error::Api(e)) if e.code == 404 => {
+                debug!(pod = %self.desc, "pod gone while writing status");
+                Err(WriteError::Gone)
+            }
+            Err(kube::Error::Api(e)) if e.code == 409 || e.code == 422 => {
+                // Either our uid precondition failed (the name now belongs to a new pod)
+                // or the status was refused; only the former ends the worker.
+                match self.api().get_opt(&self.name).await {
+                    Ok(Some(p)) if p.metadata.uid.as_deref() == Some(self.uid.as_str()) => {
+                        warn!(pod = %self.desc, error = %e.message, "pod status refused");
+                        Err(WriteError::Failed)
+                    }
+                    Ok(_) => Err(WriteError::Gone),
+                    Err(_) => Err(WriteError::Failed),
+                }
+            }
+            Err(e) => {
+                warn!(pod = %self.desc, error = %e, "failed to write pod status");
+                Err(WriteError::Failed)
+            }
+        }
+    }
+
+    /// Graceful deletion: stop the containers within the grace period, write the final
+    /// status, delete the pod with grace 0 (uid precondition), release the sandbox.
+    async fn terminate(&mut self) {
+        self.terminating = true;
+        let grace = self
+            .pod
+            .metadata
+            .deletion_grace_period_seconds
+            .or_else(|| {
+                self.pod
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.termination_grace_period_seconds)
+            })
+            .unwrap_or(30);
+        let grace = Duration::from_secs(u64::try_from(grace).unwrap_or(0).max(MIN_KILL_GRACE));
+        let stopped = self.stop_all(grace).await;
+        if !stopped {
+            // Removed from the API while stopping: nothing left to report.
+            self.teardown().await;
+            return;
+        }
+        self.observe_all().await;
+        if let Some(sandbox) = self.sandbox.as_mut() {
+            let _ = self.node.runtime.stop_pod_sandbox(&sandbox.id).await;
+            sandbox.ready = false;
+        }
+        let started_anything = self
+            .init
+            .iter()
+            .chain(&self.containers)
+            .any(|r| r.current.is_some());
+        if started_anything {
+            let _ = self.write_status().await;
+        }
+        self.delete_pod().await;
+        self.release().await;
+    }
+
+    /// Stops every live container concurrently; false if the pod vanished meanwhile.
+    async fn stop_all(&mut self, grace: Duration) -> bool {
+        let ids = self.live_container_ids();
+        if ids.is_empty() {
+            return true;
+        }
+        let runtime = self.node.runtime.clone();
+        let stops =
+            futures::future::join_all(ids.iter().map(|id| runtime.stop_container(id, grace)));
+        guarded(&mut self.rx, stops, false).await.is_some()
+    }
+
+    async fn delete_pod(&mut self) {
+        let params = DeleteParams {
+            grace_period_seconds: Some(0),
+            preconditions: Some(Preconditions {
+                uid: Some(self.uid.clone()),
+                resource_version: None,
+            }),
+            ..DeleteParams::default()
+        };
+        let mut delay = Duration::from_millis(200);
+        for _ in 0..10 {
+            match self.api().delete(&self.name, &params).await {
+                Ok(_) => return,
+                Err(kube::Error::Api(e)) if e.code == 404 || e.code == 409 => return,
+                Err(e) => {
+                    warn!(pod = %self.desc, error = %e, "failed to delete pod, retrying");
+                    if matches!(&*self.rx.borrow(), PodMsg::Removed) {
+                        return;
+                    }
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    /// The pod is gone from the API: kill everything at once and free the sandbox.
+    async fn teardown(&mut self) {
+        let runtime = self.node.runtime.clone();
+        let ids = self.live_container_ids();
+        futures::future::join_all(
+            ids.iter()
+                .map(|id| runtime.stop_container(id, Duration::ZERO)),
+        )
+        .await;
+        self.release().await;
+    }
+
+    /// Ran to completion: tear the sandbox down (its IP is released, the status keeps it)
+    /// and report `PodReadyToStartContainers=False`.
+    async fn finish(&mut self) {
+        if let Some(sandbox) = self.sandbox.as_mut() {
+            let _ = self.node.runtime.stop_pod_sandbox(&sandbox.id).await;
+            sandbox.ready = false;
+        }
+        let _ = self.write_status().await;
+        self.release().await;
+    }
+
+    async fn release(&mut self) {
+        if let Some(sandbox) = self.sandbox.take() {
+            let _ = self.node.runtime.stop_pod_sandbox(&sandbox.id).await;
+            if let Err(e) = self.node.runtime.remove_pod_sandbox(&sandbox.id).await {
+                debug!(pod = %self.desc, error = %e, "failed to remove sandbox");
+            }
+        }
+    }
+}
+
+/// The kubelet never gives a container less than this to stop.
+const MIN_KILL_GRACE: u64 = 2;
+
+/// Runs `fut` unless the pod is removed (or, with `stop_on_deletion`, gets a deletion
+/// timestamp) meanwhile; `None` when interrupted. Other pod updates (our own status
+/// writes echo back) do not interrupt.
+async fn guarded<F: std::future::Future>(
+    rx: &mut watch::Receiver<PodMsg>,
+    fut: F,
+    stop_on_deletion: bool,
+) -> Option<F::Output> {
+    tokio::pin!(fut);
+    loop {
+        tokio::select! {
+            out = &mut fut => return Some(out),
+            changed = rx.changed() => {
+                if changed.is_err() {
+                    return None;
+                }
+                let interrupt = match &*rx.borrow() {
+                    PodMsg::Removed => true,
+                    PodMsg::Pod(p) => stop_on_deletion && p.metadata.deletion_timestamp.is_some(),
+                };
+                if interrupt {
+                    return None;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,452 @@
+//! One sync pass of a pod worker: observe the runtime, then make the next move for the
+//! sandbox, the init containers (one at a time, sidecars until started) and the regular
+//! containers (pull, start, probe, restart after back-off).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::{Container, Pod, Probe};
+use tracing::{debug, warn};
+
+use super::{ERROR_RESYNC, SandboxState, Wake, Worker, guarded};
+use crate::image::{normalize, with_default_tag};
+use crate::probe::ProbeKind;
+use crate::record::{
+    CREATE_CONTAINER_ERROR, ContainerRecord, ERR_IMAGE_NEVER_PULL, Gate, Instance,
+    RUN_CONTAINER_ERROR, Restart,
+};
+use crate::runtime::{ContainerState, ImageInfo, ProbeResult, RuntimeError};
+
+/// Which list a container is in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Init,
+    Regular,
+}
+
+/// What one container step did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Nothing to do now (running, held by a back-off, or done).
+    Idle,
+    /// Something changed that should be written before going on.
+    Progress,
+    /// The pod was deleted or removed during a long call.
+    Interrupted,
+}
+
+impl Worker {
+    fn records(&mut self, which: Which) -> &mut Vec<ContainerRecord> {
+        match which {
+            Which::Init => &mut self.init,
+            Which::Regular => &mut self.containers,
+        }
+    }
+
+    /// One pass; true when the worker should write its status and go round again at once.
+    pub(super) async fn sync(&mut self, now: Timestamp, wake: &mut Wake) -> bool {
+        if self.start_time.is_none() {
+            // Upstream's first status: accepted, nothing created yet.
+            self.start_time = Some(now);
+            return true;
+        }
+        if self.observe_all().await {
+            // Show the termination before acting on it.
+            return true;
+        }
+        if self.sandbox.is_none() {
+            return self.create_sandbox(now, wake).await;
+        }
+        let pod = self.pod.clone();
+        let Some(spec) = pod.spec.as_ref() else {
+            return false;
+        };
+        let init_specs = spec.init_containers.as_deref().unwrap_or_default();
+        match self.sync_init(&pod, init_specs, now, wake).await {
+            Some(true) => {}
+            Some(false) => return false,
+            None => return true,
+        }
+        let mut again = false;
+        for (i, c) in spec.containers.iter().enumerate() {
+            match self
+                .sync_container(&pod, Which::Regular, i, c, now, wake)
+                .await
+            {
+                Step::Idle => {}
+                Step::Progress => again = true,
+                Step::Interrupted => return true,
+            }
+        }
+        again
+    }
+
+    /// Refreshes every live instance from the runtime; true if one has just exited.
+    pub(super) async fn observe_all(&mut self) -> bool {
+        let runtime = self.node.runtime.clone();
+        let mut exited = false;
+        for which in [Which::Init, Which::Regular] {
+            for record in self.records(which).iter_mut() {
+                let Some(instance) = record.current.as_ref() else {
+                    continue;
+                };
+                if instance.terminated().is_some() {
+                    continue;
+                }
+                let state = match runtime.container_status(&instance.id).await {
+                    Ok(state) => state,
+                    Err(RuntimeError::NotFound { .. }) => ContainerState::Exited {
+                        started_at: None,
+                        finished_at: Timestamp::now(),
+                        exit_code: 137,
+                        reason: "ContainerStatusUnknown".to_string(),
+                        message: Some("The container could not be located".to_string()),
+                    },
+                    Err(e) => {
+                        warn!(container = %record.name, error = %e, "container status failed");
+                        continue;
+                    }
+                };
+                exited |= record.observe(state);
+            }
+        }
+        exited
+    }
+
+    async fn create_sandbox(&mut self, now: Timestamp, wake: &mut Wake) -> bool {
+        match self.node.runtime.run_pod_sandbox(&self.pod).await {
+            Ok(sandbox) => {
+                let host_network = self
+                    .pod
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.host_network)
+                    .unwrap_or(false);
+                self.pod_ips = if host_network || sandbox.ips.is_empty() {
+                    vec![self.node.id.host_ip.clone()]
+                } else {
+                    sandbox.ips
+                };
+                self.sandbox = Some(SandboxState {
+                    id: sandbox.id,
+                    ready: true,
+                });
+                true
+            }
+            Err(e) => {
+                warn!(pod = %self.desc, error = %e, "failed to create pod sandbox");
+                wake.after(now, ERROR_RESYNC);
+                false
+            }
+        }
+    }
+
+    /// Init containers in order. `Some(true)`: all done, regular containers may run;
+    /// `Some(false)`: still initializing (or failed for good); `None`: go round again.
+    async fn sync_init(
+        &mut self,
+        pod: &Arc<Pod>,
+        specs: &[Container],
+        now: Timestamp,
+        wake: &mut Wake,
+    ) -> Option<bool> {
+        let policy = pod.spec.as_ref().and_then(|s| s.restart_policy.clone());
+        for (i, c) in specs.iter().enumerate() {
+            let restart = Restart::of(policy.as_deref(), c, true);
+            if restart == Restart::Always {
+                // A sidecar: keep it running, wait until it has started.
+                match self.sync_container(pod, Which::Init, i, c, now, wake).await {
+                    Step::Interrupted | Step::Progress => return None,
+                    Step::Idle if self.init.get(i).is_some_and(ContainerRecord::started) => {
+                        continue;
+                    }
+                    Step::Idle => return Some(false),
+                }
+            }
+            let Some(record) = self.init.get(i) else {
+                return Some(false);
+            };
+            if record.exited().is_some_and(|t| t.exit_code == 0) {
+                continue;
+            }
+            if record.running() || !record.should_start(restart) {
+                return Some(false);
+            }
+            return match self.sync_container(pod, Which::Init, i, c, now, wake).await {
+                Step::Idle => Some(false),
+                Step::Progress | Step::Interrupted => None,
+            };
+        }
+        Some(true)
+    }
+
+    async fn sync_container(
+        &mut self,
+        pod: &Arc<Pod>,
+        which: Which,
+        i: usize,
+        spec: &Container,
+        now: Timestamp,
+        wake: &mut Wake,
+    ) -> Step {
+        let policy = pod.spec.as_ref().and_then(|s| s.restart_policy.clone());
+        let restart = Restart::of(policy.as_deref(), spec, which == Which::Init);
+        let Some(record) = self.records(which).get(i) else {
+            return Step::Idle;
+        };
+        if record.running() {
+            return self.sync_running(pod, which, i, spec, now, wake).await;
+        }
+        if !record.should_start(restart) {
+            return Step::Idle;
+        }
+        self.start(pod, which, i, spec, now, wake).await
+    }
+
+    /// Pull (within the image back-off), create and start a container, after its crash
+    /// back-off if it has run before. The record is taken out of its slot meanwhile so
+    /// the long calls can borrow the rest of the worker.
+    async fn start(
+        &mut self,
+        pod: &Arc<Pod>,
+        which: Which,
+        i: usize,
+        spec: &Container,
+        now: Timestamp,
+        wake: &mut Wake,
+    ) -> Step {
+        let Some(slot) = self.records(which).get_mut(i) else {
+            return Step::Idle;
+        };
+        let mut record = std::mem::take(slot);
+        let step = self.start_record(&mut record, pod, spec, now, wake).await;
+        if let Some(slot) = self.records(which).get_mut(i) {
+            *slot = record;
+        }
+        step
+    }
+
+    async fn start_record(
+        &mut self,
+        record: &mut ContainerRecord,
+        pod: &Arc<Pod>,
+        spec: &Container,
+        now: Timestamp,
+        wake: &mut Wake,
+    ) -> Step {
+        let runtime = self.node.runtime.clone();
+        let Some(sandbox_id) = self.sandbox.as_ref().map(|s| s.id.clone()) else {
+            return Step::Idle;
+        };
+        if record.exited().is_some()
+            && let Gate::WaitUntil(t) = record.crash_gate(&self.desc, now)
+        {
+            wake.at(t);
+            return Step::Idle;
+        }
+        let image = spec.image.clone().unwrap_or_default();
+        let Some(info) = self.ensure_image(record, &image, spec, now, wake).await else {
+            return Step::Idle;
+        };
+        let attempt = record.restart_count + i32::from(record.current.is_some());
+        let attempt = u32::try_from(attempt).unwrap_or(0);
+        let id = match runtime
+            .create_container(&sandbox_id, pod, spec, attempt, &info)
+            .await
+        {
+            Ok(id) => id,
+            Err(e) => {
+                record.start_failed(CREATE_CONTAINER_ERROR, &e.to_string());
+                wake.after(now, ERROR_RESYNC);
+                return Step::Idle;
+            }
+        };
+        match guarded(&mut self.rx, runtime.start_container(&id), true).await {
+            None => {
+                let _ = runtime.remove_container(&id).await;
+                return Step::Interrupted;
+            }
+            Some(Err(e)) => {
+                let _ = runtime.remove_container(&id).await;
+                record.start_failed(RUN_CONTAINER_ERROR, &e.to_string());
+                wake.after(now, ERROR_RESYNC);
+                return Step::Idle;
+            }
+            Some(Ok(())) => {}
+        }
+        let state = runtime
+            .container_status(&id)
+            .await
+            .unwrap_or(ContainerState::Running {
+                started_at: Timestamp::now(),
+            });
+        if let Some(old) = record.current.as_ref() {
+            // Its termination lives on in the record as lastState.
+            let _ = runtime.remove_container(&old.id).await;
+        }
+        debug!(pod = %self.desc, container = %spec.name, "started container");
+        record.started_instance(
+            Instance {
+                container_id: format!("{}://{id}", runtime.name()),
+                id,
+                image: info.image,
+                image_id: info.id,
+                state,
+            },
+            spec,
+        );
+        Step::Progress
+    }
+
+    /// The image per `imagePullPolicy`, or `None` with the record's waiting reason set.
+    async fn ensure_image(
+        &mut self,
+        record: &mut ContainerRecord,
+        image: &str,
+        spec: &Container,
+        now: Timestamp,
+        wake: &mut Wake,
+    ) -> Option<ImageInfo> {
+        let runtime = self.node.runtime.clone();
+        let tagged = with_default_tag(image);
+        let policy = spec
+            .image_pull_policy
+            .clone()
+            .unwrap_or_else(|| default_pull_policy(&tagged).to_string());
+        let present = runtime.image_status(image).await.ok().flatten();
+        match (policy.as_str(), present) {
+            ("Always", _) => {}
+            (_, Some(info)) => return Some(info),
+            ("Never", None) => {
+                let message =
+                    format!("Container image \"{image}\" is not present with pull policy of Never");
+                record.start_failed(ERR_IMAGE_NEVER_PULL, &message);
+                wake.after(now, Duration::from_secs(10));
+                return None;
+            }
+            _ => {}
+        }
+        if let Gate::WaitUntil(t) = record.pull_gate(&tagged, now) {
+            wake.at(t);
+            return None;
+        }
+        match guarded(&mut self.rx, runtime.pull_image(image), true).await {
+            None => None,
+            Some(Ok(info)) => Some(info),
+            Some(Err(e)) => {
+                record.pull_failed(&e.to_string(), Timestamp::now());
+                // Show ErrImagePull briefly; the next pass reports the back-off.
+                wake.after(now, ERROR_RESYNC);
+                None
+            }
+        }
+    }
+
+    /// A running container: restart it if its image changed, run due probes, kill it on
+    /// a failed liveness/startup verdict.
+    async fn sync_running(
+        &mut self,
+        pod: &Arc<Pod>,
+        which: Which,
+        i: usize,
+        spec: &Container,
+        now: Timestamp,
+        wake: &mut Wake,
+    ) -> Step {
+        let runtime = self.node.runtime.clone();
+        // Field-level borrow, so `self.rx` and `self.desc` stay usable below.
+        let record = match which {
+            Which::Init => self.init.get_mut(i),
+            Which::Regular => self.containers.get_mut(i),
+        };
+        let Some(record) = record else {
+            return Step::Idle;
+        };
+        let Some(id) = record.current.as_ref().map(|c| c.id.clone()) else {
+            return Step::Idle;
+        };
+        let spec_image = normalize(spec.image.as_deref().unwrap_or_default());
+        let image_changed = record
+            .current
+            .as_ref()
+            .is_some_and(|c| c.image != spec_image);
+        let mut kill = image_changed.then(|| {
+            format!(
+                "Container {} definition changed, will be restarted",
+                spec.name
+            )
+        });
+        let mut changed = false;
+        for j in 0..record.probes.len() {
+            let kind = record.probes[j].kind;
+            if kind != ProbeKind::Startup && !record.started() {
+                continue;
+            }
+            if record.probes[j].due(now) {
+                let Some(probe) = probe_of(spec, kind) else {
+                    continue;
+                };
+                let result = runtime.probe(&id, kind, probe).await;
+                if let ProbeResult::Failure(reason) = &result {
+                    debug!(container = %spec.name, probe = kind.as_str(), %reason, "probe failed");
+                }
+                changed |=
+                    record.probes[j].record(result == ProbeResult::Success, Timestamp::now());
+                if record.probes[j].demands_restart() && kill.is_none() {
+                    kill = Some(format!(
+                        "Container {} failed {} probe, will be restarted",
+                        spec.name,
+                        kind.as_str()
+                    ));
+                }
+            }
+            if let Some(t) = record.probes[j].next_at() {
+                wake.at(t);
+            }
+        }
+        let Some(reason) = kill else {
+            return if changed { Step::Progress } else { Step::Idle };
+        };
+        debug!(pod = %self.desc, "{reason}");
+        record.kill_reason = Some(reason);
+        let grace = kill_grace(pod, spec);
+        match guarded(&mut self.rx, runtime.stop_container(&id, grace), true).await {
+            None => Step::Interrupted,
+            Some(_) => Step::Progress,
+        }
+    }
+}
+
+fn probe_of(spec: &Container, kind: ProbeKind) -> Option<&Probe> {
+    match kind {
+        ProbeKind::Startup => spec.startup_probe.as_ref(),
+        ProbeKind::Readiness => spec.readiness_probe.as_ref(),
+        ProbeKind::Liveness => spec.liveness_probe.as_ref(),
+    }
+}
+
+/// The probe's own `terminationGracePeriodSeconds` wins over the pod's (default 30).
+fn kill_grace(pod: &Pod, spec: &Container) -> Duration {
+    let from_probe = [spec.liveness_probe.as_ref(), spec.startup_probe.as_ref()]
+        .into_iter()
+        .flatten()
+        .find_map(|p| p.termination_grace_period_seconds);
+    let secs = from_probe
+        .or_else(|| {
+            pod.spec
+                .as_ref()
+                .and_then(|s| s.termination_grace_period_seconds)
+        })
+        .unwrap_or(30);
+    Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+}
+
+/// API defaulting: `Always` for `:latest` (or no tag), `IfNotPresent` otherwise.
+fn default_pull_policy(tagged: &str) -> &'static str {
+    if tagged.ends_with(":latest") {
+        "Always"
+    } else {
+        "IfNotPresent"
+    }
+}

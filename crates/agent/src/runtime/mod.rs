@@ -1,0 +1,117 @@
+//! The `Runtime` trait: what the agent asks of a container runtime.
+//!
+//! It follows the CRI's shape (pod sandbox, image service, container lifecycle, status,
+//! exec-style probes) so a containerd/CRI implementation can plug in behind it later; the
+//! agent owns everything Kubernetes-specific on top (restart policy, back-off, probe
+//! thresholds, pod status). The sandbox owns the pod's network, as with CNI: the runtime
+//! hands back the pod IPs. [`hollow::HollowRuntime`] simulates all of it in memory.
+
+mod behaviour;
+pub mod hollow;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::{Container, Pod, Probe};
+
+use crate::probe::ProbeKind;
+
+/// A running pod sandbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sandbox {
+    pub id: String,
+    /// Pod IPs assigned by the sandbox's network; empty for host-network pods.
+    pub ips: Vec<String>,
+}
+
+/// An image present on the node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// The reference the runtime reports for containers (`docker.io/library/nginx:1.14.2`).
+    pub image: String,
+    /// The digest reference (`docker.io/library/nginx@sha256:…`), the status's `imageID`.
+    pub id: String,
+}
+
+/// A container's state as the runtime sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContainerState {
+    Created,
+    Running {
+        started_at: Timestamp,
+    },
+    Exited {
+        started_at: Option<Timestamp>,
+        finished_at: Timestamp,
+        exit_code: i32,
+        /// `Completed`, `Error`, `OOMKilled`, … as containerd reports them.
+        reason: String,
+        message: Option<String>,
+    },
+}
+
+/// The result of running one probe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProbeResult {
+    Success,
+    Failure(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RuntimeError {
+    /// The CRI error text, kept verbatim because it ends up in container status messages.
+    #[error("{0}")]
+    Failed(String),
+    #[error("{kind} {id:?} not found")]
+    NotFound { kind: &'static str, id: String },
+}
+
+/// What the agent needs from a container runtime.
+#[async_trait]
+pub trait Runtime: Send + Sync + 'static {
+    /// The runtime's name, the scheme of container IDs (`containerd`, `hollow`).
+    fn name(&self) -> String;
+    /// Its version; `nodeInfo.containerRuntimeVersion` is `<name>://<version>`.
+    fn version(&self) -> String;
+
+    /// Creates the pod's sandbox and network (CRI `RunPodSandbox`).
+    async fn run_pod_sandbox(&self, pod: &Pod) -> Result<Sandbox, RuntimeError>;
+    /// Stops every container in the sandbox and tears its network down.
+    async fn stop_pod_sandbox(&self, sandbox_id: &str) -> Result<(), RuntimeError>;
+    /// Forgets the sandbox (and releases its IPs).
+    async fn remove_pod_sandbox(&self, sandbox_id: &str) -> Result<(), RuntimeError>;
+
+    /// `Some` when the image is present on the node (CRI `ImageStatus`).
+    async fn image_status(&self, image: &str) -> Result<Option<ImageInfo>, RuntimeError>;
+    /// Pulls an image; the error text becomes the `ErrImagePull` message.
+    async fn pull_image(&self, image: &str) -> Result<ImageInfo, RuntimeError>;
+
+    /// Creates a container in the sandbox; `attempt` is its restart count.
+    async fn create_container(
+        &self,
+        sandbox_id: &str,
+        pod: &Pod,
+        container: &Container,
+        attempt: u32,
+        image: &ImageInfo,
+    ) -> Result<String, RuntimeError>;
+    async fn start_container(&self, container_id: &str) -> Result<(), RuntimeError>;
+    /// Asks the container to stop and waits up to `grace` before killing it.
+    async fn stop_container(&self, container_id: &str, grace: Duration)
+    -> Result<(), RuntimeError>;
+    async fn remove_container(&self, container_id: &str) -> Result<(), RuntimeError>;
+    async fn container_status(&self, container_id: &str) -> Result<ContainerState, RuntimeError>;
+
+    /// Runs one probe of a running container. A CRI runtime execs `exec` probes in the
+    /// container and performs `httpGet`/`tcpSocket`/`grpc` from the node.
+    async fn probe(&self, container_id: &str, kind: ProbeKind, probe: &Probe) -> ProbeResult;
+
+    /// Resolves when any of these containers may have changed state on its own (exited).
+    /// The default polls like the kubelet's PLEG relist; a runtime that knows better (the
+    /// hollow one knows exit times in advance) waits exactly.
+    async fn wait_containers(&self, container_ids: &[String]) {
+        let _ = container_ids;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
