@@ -201,7 +201,7 @@ fn nodes_events_and_leases() {
         "apiVersion": "v1", "kind": "Event",
         "metadata": {"name": "nginx-deployment.1"},
         "involvedObject": {"kind": "Deployment", "namespace": "default", "name": "nginx-deployment", "uid": uid, "apiVersion": "apps/v1"},
-        "reason": "ScalingReplicaSet", "message": "Scaled up replica set nginx-deployment-abc to 3",
+        "reason": "Rehearsal", "message": "Scaled up replica set nginx-deployment-abc to 3",
         "type": "Normal", "source": {"component": "deployment-controller"},
         "firstTimestamp": "2026-01-01T00:00:00Z", "lastTimestamp": "2026-01-01T00:00:00Z", "count": 1
     });
@@ -229,7 +229,7 @@ fn nodes_events_and_leases() {
     );
     let described = server.ok(&["describe", "deployment", "nginx-deployment"]);
     assert!(
-        described.lines().any(|l| l.contains("ScalingReplicaSet")
+        described.lines().any(|l| l.contains("Rehearsal")
             && l.contains("deployment-controller")
             && l.contains("Scaled up replica set nginx-deployment-abc to 3")),
         "describe lists the deployment's events:\n{described}"
@@ -238,7 +238,7 @@ fn nodes_events_and_leases() {
         "get",
         "events",
         "--field-selector",
-        "involvedObject.kind=Deployment,reason=ScalingReplicaSet",
+        "involvedObject.kind=Deployment,reason=Rehearsal",
         "-o",
         "name",
     ]);
