@@ -268,6 +268,12 @@ async fn server(args: ServerArgs) -> Result<()> {
         },
     );
 
+    let scheduler_client = kube::Client::new(router.clone(), "default");
+    tokio::spawn(async move {
+        if let Err(err) = bosun_scheduler::run(scheduler_client, Default::default()).await {
+            tracing::error!(%err, "scheduler stopped");
+        }
+    });
     let hollow = args.hollow.options()?;
     if !args.no_agent {
         let name = args.node_name.clone().unwrap_or_else(host_name);

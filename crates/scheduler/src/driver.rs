@@ -1,0 +1,571 @@
+//! The scheduler's event loop: one task owns the cache and the queue and reacts, in turn,
+//! to Node and Pod watch events, binding outcomes, the clock, and the next pod to place.
+//! API writes (bindings, status patches, events) run in spawned tasks and report back
+//! over a channel, so a decision never waits on the network and the cache has one writer.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use kube::Client;
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event as WatchEvent};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::sync::{Semaphore, mpsc};
+use tracing::{debug, info, warn};
+
+use crate::algorithm::{Algorithm, Failure};
+use crate::cache::{Cache, NodeUpdate};
+use crate::diagnosis::NO_NODES;
+use crate::nodeinfo::PodUsage;
+use crate::podinfo::{PodInfo, pod_key};
+use crate::queue::{Queue, QueueTiming};
+use crate::report::{
+    self, EventSeries, EventSpec, EventWrite, MESSAGE_SCHEDULING_GATED, REASON_SCHEDULER_ERROR,
+    REASON_SCHEDULING_GATED, REASON_UNSCHEDULABLE,
+};
+use crate::{Error, SchedulerOptions};
+
+/// How often back-off expiry and the periodic retry are checked.
+const TICK: Duration = Duration::from_millis(250);
+/// Concurrent status and event writes; the rest wait their turn.
+const MAX_CONCURRENT_REPORTS: usize = 16;
+
+/// What a binding task reports back.
+#[derive(Debug)]
+enum Outcome {
+    Bound {
+        key: String,
+    },
+    BindFailed {
+        key: String,
+        uid: String,
+        kind: BindError,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BindError {
+    /// The pod is gone (404).
+    Gone,
+    /// Someone else bound it first (409 "already assigned").
+    AlreadyAssigned,
+    /// Anything else: retry after back-off.
+    Other,
+}
+
+/// A pod this scheduler is responsible for and has not bound yet.
+#[derive(Debug, Clone)]
+struct Pending {
+    pod: Arc<Pod>,
+    info: Arc<PodInfo>,
+}
+
+struct State {
+    client: Client,
+    options: SchedulerOptions,
+    cache: Cache,
+    queue: Queue,
+    algorithm: Algorithm,
+    rng: StdRng,
+    pending: HashMap<String, Pending>,
+    events: HashMap<String, EventSeries>,
+    nodes_synced: bool,
+    pods_synced: bool,
+    node_relist: Option<HashSet<String>>,
+    pod_relist: Option<HashSet<String>>,
+    binds_in_flight: usize,
+    outcomes: mpsc::UnboundedSender<Outcome>,
+    report_permits: Arc<Semaphore>,
+    /// `reportingInstance` of our events: `<scheduler name>-<hostname>`, as upstream.
+    instance: Arc<str>,
+}
+
+/// This machine's name, for the events' `reportingInstance`.
+fn hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
+pub(crate) async fn run(client: Client, options: SchedulerOptions) -> Result<(), Error> {
+    if options.scheduler_name.is_empty() {
+        return Err(Error::InvalidOptions(
+            "scheduler_name must not be empty".into(),
+        ));
+    }
+    let nodes = watcher::watcher(Api::<Node>::all(client.clone()), watcher::Config::default())
+        .default_backoff();
+    let pods = watcher::watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
+        .default_backoff();
+    futures::pin_mut!(nodes, pods);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let instance: Arc<str> = match hostname() {
+        Some(host) => format!("{}-{host}", options.scheduler_name).into(),
+        None => options.scheduler_name.clone().into(),
+    };
+    let mut state = State {
+        instance,
+        client,
+        queue: Queue::new(QueueTiming {
+            initial_backoff: options.pod_initial_backoff,
+            max_backoff: options.pod_max_backoff,
+            unschedulable_retry: options.unschedulable_retry_interval,
+        }),
+        algorithm: Algorithm::new(options.percentage_of_nodes_to_score),
+        options,
+        cache: Cache::new(),
+        rng: StdRng::from_os_rng(),
+        pending: HashMap::new(),
+        events: HashMap::new(),
+        nodes_synced: false,
+        pods_synced: false,
+        node_relist: None,
+        pod_relist: None,
+        binds_in_flight: 0,
+        outcomes: tx,
+        report_permits: Arc::new(Semaphore::new(MAX_CONCURRENT_REPORTS)),
+    };
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    info!(scheduler = %state.options.scheduler_name, "scheduler starting");
+    loop {
+        let can_schedule = state.nodes_synced
+            && state.pods_synced
+            && state.binds_in_flight < state.options.max_concurrent_binds.max(1)
+            && state.queue.has_active();
+        tokio::select! {
+            biased;
+            ev = nodes.next() => match ev {
+                Some(Ok(ev)) => state.on_node_event(ev),
+                Some(Err(e)) => warn!(error = %e, "node watch failed; retrying"),
+                None => return Err(Error::WatchEnded("nodes")),
+            },
+            ev = pods.next() => match ev {
+                Some(Ok(ev)) => state.on_pod_event(ev),
+                Some(Err(e)) => warn!(error = %e, "pod watch failed; retrying"),
+                None => return Err(Error::WatchEnded("pods")),
+            },
+            Some(outcome) = rx.recv() => state.on_outcome(outcome),
+            _ = tick.tick() => state.queue.flush(Instant::now()),
+            _ = std::future::ready(()), if can_schedule => state.schedule_one(),
+        }
+    }
+}
+
+fn is_terminal(pod: &Pod) -> bool {
+    matches!(
+        pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+        Some("Succeeded") | Some("Failed")
+    )
+}
+
+fn assigned_node(pod: &Pod) -> Option<&str> {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.node_name.as_deref())
+        .filter(|n| !n.is_empty())
+}
+
+impl State {
+    fn on_node_event(&mut self, ev: WatchEvent<Node>) {
+        match ev {
+            WatchEvent::Init => self.node_relist = Some(HashSet::new()),
+            WatchEvent::InitApply(node) => {
+                if let (Some(seen), Some(name)) = (&mut self.node_relist, &node.metadata.name) {
+                    seen.insert(name.clone());
+                }
+                self.apply_node(&node);
+            }
+            WatchEvent::InitDone => {
+                if let Some(seen) = self.node_relist.take() {
+                    let gone: Vec<String> = self
+                        .cache
+                        .node_names()
+                        .iter()
+                        .filter(|n| !seen.contains(*n))
+                        .cloned()
+                        .collect();
+                    for name in gone {
+                        self.cache.remove_node(&name);
+                    }
+                }
+                if !self.nodes_synced {
+                    info!(nodes = self.cache.num_nodes(), "node cache synced");
+                }
+                self.nodes_synced = true;
+            }
+            WatchEvent::Apply(node) => self.apply_node(&node),
+            WatchEvent::Delete(node) => {
+                if let Some(name) = &node.metadata.name {
+                    self.cache.remove_node(name);
+                }
+            }
+        }
+    }
+
+    fn apply_node(&mut self, node: &Node) {
+        match self.cache.upsert_node(node) {
+            NodeUpdate::Added | NodeUpdate::Changed => {
+                let moved = self.queue.move_unschedulable(Instant::now(), false);
+                if moved > 0 {
+                    debug!(node = ?node.metadata.name, moved, "node change: retrying unschedulable pods");
+                }
+            }
+            NodeUpdate::Unchanged => {}
+        }
+    }
+
+    fn on_pod_event(&mut self, ev: WatchEvent<Pod>) {
+        match ev {
+            WatchEvent::Init => self.pod_relist = Some(HashSet::new()),
+            WatchEvent::InitApply(pod) => {
+                if let Some(seen) = &mut self.pod_relist {
+                    seen.insert(pod_key(&pod));
+                }
+                self.apply_pod(pod);
+            }
+            WatchEvent::InitDone => {
+                if let Some(seen) = self.pod_relist.take() {
+                    let gone: Vec<String> = self
+                        .pending
+                        .keys()
+                        .chain(self.cache.charged_keys())
+                        .filter(|k| !seen.contains(*k))
+                        .cloned()
+                        .collect();
+                    for key in gone {
+                        self.forget_pod(&key);
+                    }
+                }
+                if !self.pods_synced {
+                    info!(pending = self.pending.len(), "pod cache synced");
+                }
+                self.pods_synced = true;
+            }
+            WatchEvent::Apply(pod) => self.apply_pod(pod),
+            WatchEvent::Delete(pod) => {
+                let key = pod_key(&pod);
+                let uid = pod.metadata.uid.as_deref().unwrap_or("");
+                let tracked = self
+                    .pending
+                    .get(&key)
+                    .map(|p| p.info.uid.as_str())
+                    .or_else(|| self.cache.charged(&key).map(|c| c.usage.uid.as_str()));
+                if tracked.is_none_or(|t| uid.is_empty() || t == uid) {
+                    self.forget_pod(&key);
+                }
+            }
+        }
+    }
+
+    /// Drops every trace of a pod; if it held room on a node, pods waiting for room retry.
+    fn forget_pod(&mut self, key: &str) {
+        self.pending.remove(key);
+        self.queue.remove(key);
+        self.events.remove(key);
+        if self.cache.uncharge(key).is_some() {
+            self.queue.move_unschedulable(Instant::now(), true);
+        }
+    }
+
+    fn apply_pod(&mut self, pod: Pod) {
+        let key = pod_key(&pod);
+        let uid = pod.metadata.uid.clone().unwrap_or_default();
+        // Same name, new UID: the old pod is gone.
+        let stale_pending = self.pending.get(&key).is_some_and(|p| p.info.uid != uid);
+        let stale_charge = self.cache.charged(&key).is_some_and(|c| c.usage.uid != uid);
+        if stale_pending || stale_charge {
+            self.forget_pod(&key);
+        }
+
+        if let Some(node) = assigned_node(&pod) {
+            self.pending.remove(&key);
+            self.queue.remove(&key);
+            self.events.remove(&key);
+            if is_terminal(&pod) {
+                if self.cache.uncharge(&key).is_some() {
+                    self.queue.move_unschedulable(Instant::now(), true);
+                }
+            } else {
+                let node = node.to_string();
+                self.cache
+                    .charge(&key, &node, PodUsage::from_pod(&pod), false);
+            }
+            return;
+        }
+
+        // Unassigned. While our own binding is in flight (or done but not yet seen), the
+        // watch may still show the pod pending: it is already charged, leave it.
+        if self.cache.charged(&key).is_some() {
+            return;
+        }
+        let spec = pod.spec.as_ref();
+        let ours = spec
+            .and_then(|s| s.scheduler_name.as_deref())
+            .unwrap_or("default-scheduler")
+            == self.options.scheduler_name;
+        if !ours || is_terminal(&pod) || pod.metadata.deletion_timestamp.is_some() {
+            self.pending.remove(&key);
+            self.queue.remove(&key);
+            self.events.remove(&key);
+            return;
+        }
+        let gated = spec
+            .and_then(|s| s.scheduling_gates.as_ref())
+            .is_some_and(|g| !g.is_empty());
+        let changed = self
+            .pending
+            .get(&key)
+            .is_none_or(|p| p.pod.spec != pod.spec || p.pod.metadata.labels != pod.metadata.labels);
+        let info = match self.pending.get(&key) {
+            // Only our own status writes and the like: the parsed facts still hold.
+            Some(p) if !changed => p.info.clone(),
+            _ => Arc::new(PodInfo::from_pod(&pod)),
+        };
+        let priority = info.priority;
+        let pod = Arc::new(pod);
+        self.pending.insert(
+            key.clone(),
+            Pending {
+                pod: pod.clone(),
+                info,
+            },
+        );
+        if gated {
+            self.queue.add_gated(&key, priority);
+            self.write_condition(&pod, REASON_SCHEDULING_GATED, MESSAGE_SCHEDULING_GATED);
+        } else if changed {
+            self.queue.add(&key, priority, Instant::now());
+        }
+    }
+
+    fn schedule_one(&mut self) {
+        let Some(key) = self.queue.pop() else {
+            return;
+        };
+        let Some(p) = self.pending.get(&key).cloned() else {
+            self.queue.remove(&key);
+            return;
+        };
+        let now = Instant::now();
+        match self.algorithm.schedule(&self.cache, &p.info, &mut self.rng) {
+            Ok(node) => {
+                debug!(pod = %key, %node, "assuming pod on node");
+                self.cache
+                    .charge(&key, &node, PodUsage::from_info(&p.info), true);
+                self.binds_in_flight += 1;
+                self.spawn_bind(&p, key, node);
+            }
+            Err(Failure::NoNodes) => {
+                self.queue.failed_unschedulable(&key, now, false);
+                self.report_failure(&key, &p.pod, REASON_SCHEDULER_ERROR, NO_NODES);
+            }
+            Err(Failure::Unschedulable(fit)) => {
+                self.queue
+                    .failed_unschedulable(&key, now, fit.resolvable_nodes > 0);
+                let message = fit.message();
+                info!(pod = %key, %message, "pod is unschedulable");
+                self.report_failure(&key, &p.pod, REASON_UNSCHEDULABLE, &message);
+            }
+        }
+    }
+
+    fn spawn_bind(&self, p: &Pending, key: String, node: String) {
+        let client = self.client.clone();
+        let tx = self.outcomes.clone();
+        let pod = p.pod.clone();
+        let info = p.info.clone();
+        let component = self.options.scheduler_name.clone();
+        let instance = self.instance.clone();
+        let permits = self.report_permits.clone();
+        tokio::spawn(async move {
+            let api: Api<Pod> = Api::namespaced(client.clone(), &info.namespace);
+            let binding = report::binding(&info.namespace, &info.name, &info.uid, &node);
+            let result = api
+                .create_subresource::<_, serde_json::Value>(
+                    "binding",
+                    &info.name,
+                    &PostParams::default(),
+                    &binding,
+                )
+                .await;
+            match result {
+                Ok(_) => {
+                    // Report first: the decision loop frees the slot without waiting
+                    // for the event write. A send fails only once the loop is gone.
+                    let _ = tx.send(Outcome::Bound { key });
+                    let Ok(_permit) = permits.acquire_owned().await else {
+                        return;
+                    };
+                    let message = format!(
+                        "Successfully assigned {}/{} to {node}",
+                        info.namespace, info.name
+                    );
+                    let spec = EventSpec {
+                        component: &component,
+                        instance: &instance,
+                        type_: "Normal",
+                        reason: "Scheduled",
+                        action: "Binding",
+                        message: &message,
+                    };
+                    let now = jiff::Timestamp::now();
+                    let event =
+                        report::event(&pod, &report::event_name(&info.name, now), &spec, now);
+                    create_event(&client, event).await;
+                }
+                Err(e) => {
+                    let kind = match &e {
+                        kube::Error::Api(s) if s.code == 404 => BindError::Gone,
+                        kube::Error::Api(s)
+                            if s.code == 409 && s.message.contains("already assigned") =>
+                        {
+                            BindError::AlreadyAssigned
+                        }
+                        _ => BindError::Other,
+                    };
+                    let message = match &e {
+                        kube::Error::Api(s) => s.message.clone(),
+                        other => other.to_string(),
+                    };
+                    let _ = tx.send(Outcome::BindFailed {
+                        key,
+                        uid: info.uid.clone(),
+                        kind,
+                        message,
+                    });
+                }
+            }
+        });
+    }
+
+    fn on_outcome(&mut self, outcome: Outcome) {
+        self.binds_in_flight = self.binds_in_flight.saturating_sub(1);
+        match outcome {
+            Outcome::Bound { key } => {
+                self.queue.done(&key);
+                self.pending.remove(&key);
+                self.events.remove(&key);
+            }
+            Outcome::BindFailed {
+                key,
+                uid,
+                kind,
+                message,
+            } => {
+                warn!(pod = %key, ?kind, %message, "binding failed");
+                if kind == BindError::AlreadyAssigned {
+                    // The watch will show where it went; our charge moves then.
+                    self.queue.done(&key);
+                    self.pending.remove(&key);
+                    return;
+                }
+                let ours = self
+                    .cache
+                    .charged(&key)
+                    .is_some_and(|c| c.assumed && c.usage.uid == uid);
+                if ours && self.cache.uncharge(&key).is_some() {
+                    self.queue.move_unschedulable(Instant::now(), true);
+                }
+                if kind == BindError::Gone {
+                    self.forget_pod(&key);
+                    return;
+                }
+                self.queue.failed_transient(&key, Instant::now());
+                if let Some(p) = self.pending.get(&key).cloned() {
+                    let message = format!("running Bind plugin \"DefaultBinder\": {message}");
+                    self.report_failure(&key, &p.pod, REASON_SCHEDULER_ERROR, &message);
+                }
+            }
+        }
+    }
+
+    /// The `PodScheduled=False` condition (when it changes) and a `FailedScheduling`
+    /// event (a repeat of the last message bumps its count).
+    fn report_failure(&mut self, key: &str, pod: &Arc<Pod>, reason: &str, message: &str) {
+        let message = report::truncate_message(message);
+        self.write_condition(pod, reason, &message);
+        let now = jiff::Timestamp::now();
+        let pod_name = pod.metadata.name.clone().unwrap_or_default();
+        let mut series = self.events.remove(key);
+        let write = EventSeries::record(&mut series, &pod_name, &message, now);
+        if let Some(s) = series {
+            self.events.insert(key.to_string(), s);
+        }
+        let client = self.client.clone();
+        let permits = self.report_permits.clone();
+        let component = self.options.scheduler_name.clone();
+        let instance = self.instance.clone();
+        let pod = pod.clone();
+        tokio::spawn(async move {
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
+            let spec = EventSpec {
+                component: &component,
+                instance: &instance,
+                type_: "Warning",
+                reason: "FailedScheduling",
+                action: "Scheduling",
+                message: &message,
+            };
+            let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+            match write {
+                EventWrite::Create { name } => {
+                    create_event(&client, report::event(&pod, &name, &spec, now)).await;
+                }
+                EventWrite::Repeat { name, count } => {
+                    let api: Api<Event> = Api::namespaced(client.clone(), &namespace);
+                    let patch = Patch::Merge(report::repeat_patch(count, now));
+                    if let Err(e) = api.patch(&name, &PatchParams::default(), &patch).await {
+                        // Expired or removed meanwhile: record it afresh.
+                        debug!(event = %name, error = %e, "event repeat failed; creating");
+                        let mut event = report::event(&pod, &name, &spec, now);
+                        event.count = Some(count);
+                        create_event(&client, event).await;
+                    }
+                }
+            }
+        });
+    }
+
+    fn write_condition(&self, pod: &Arc<Pod>, reason: &str, message: &str) {
+        let Some(patch) =
+            report::unscheduled_condition_patch(pod, reason, message, jiff::Timestamp::now())
+        else {
+            return;
+        };
+        let client = self.client.clone();
+        let permits = self.report_permits.clone();
+        let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        tokio::spawn(async move {
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
+            let api: Api<Pod> = Api::namespaced(client, &namespace);
+            if let Err(e) = api
+                .patch_status(&name, &PatchParams::default(), &Patch::Strategic(patch))
+                .await
+            {
+                debug!(pod = %name, error = %e, "writing PodScheduled condition failed");
+            }
+        });
+    }
+}
+
+async fn create_event(client: &Client, event: Event) {
+    let namespace = event.metadata.namespace.clone().unwrap_or_default();
+    let api: Api<Event> = Api::namespaced(client.clone(), &namespace);
+    if let Err(e) = api.create(&PostParams::default(), &event).await {
+        debug!(event = ?event.metadata.name, error = %e, "recording event failed");
+    }
+}
