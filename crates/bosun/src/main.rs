@@ -56,7 +56,7 @@ struct ServerArgs {
     /// Name of the local node (default: this machine's host name).
     #[arg(long)]
     node_name: Option<String>,
-    /// Also run this many simulated (hollow) nodes, named `hollow-0 …`.
+    /// Also run this many simulated (hollow) nodes, named `hollow-0 …` (`hollow` when 1).
     #[arg(long, default_value_t = 0)]
     hollow_nodes: usize,
     #[command(flatten)]
@@ -88,9 +88,28 @@ struct HollowArgs {
     /// How long a hollow container takes to start (e.g. `250ms`, `1s`).
     #[arg(long, value_parser = parse_duration_ms)]
     hollow_start_delay: Option<Duration>,
+    /// CPU capacity each node reports.
+    #[arg(long, default_value = "4")]
+    node_cpu: String,
+    /// Memory capacity each node reports.
+    #[arg(long, default_value = "8Gi")]
+    node_memory: String,
+    /// How many pods each node accepts.
+    #[arg(long, default_value = "110")]
+    node_max_pods: String,
 }
 
 impl HollowArgs {
+    /// Agent options for nodes named `name` with these settings.
+    fn agent_options(&self, name: String) -> Result<bosun_agent::AgentOptions> {
+        let mut options = bosun_agent::AgentOptions::new(name);
+        options.hollow = self.options()?;
+        options.capacity.cpu = self.node_cpu.clone();
+        options.capacity.memory = self.node_memory.clone();
+        options.capacity.pods = self.node_max_pods.clone();
+        Ok(options)
+    }
+
     fn options(&self) -> Result<bosun_agent::HollowOptions> {
         let mut hollow = bosun_agent::HollowOptions::default();
         if let Some(pattern) = &self.hollow_unpullable {
@@ -157,8 +176,7 @@ async fn agent(args: AgentArgs) -> Result<()> {
     let client = kube::Client::try_from(config).context("building the API client")?;
     let name = args.name.unwrap_or_else(host_name);
     let RuntimeArg::Hollow = args.runtime;
-    let mut options = bosun_agent::AgentOptions::new(name.clone());
-    options.hollow = args.hollow.options()?;
+    let options = args.hollow.agent_options(name.clone())?;
     println!(
         "bosun agent: running {} hollow node(s) named after {name}",
         args.nodes
@@ -274,11 +292,9 @@ async fn server(args: ServerArgs) -> Result<()> {
             tracing::error!(%err, "scheduler stopped");
         }
     });
-    let hollow = args.hollow.options()?;
     if !args.no_agent {
         let name = args.node_name.clone().unwrap_or_else(host_name);
-        let mut options = bosun_agent::AgentOptions::new(name);
-        options.hollow = hollow.clone();
+        let options = args.hollow.agent_options(name)?;
         let client = kube::Client::new(router.clone(), "default");
         tracing::info!(node = %options.node_name, "running the local node (hollow runtime: containers are simulated until the CRI runtime lands)");
         tokio::spawn(async move {
@@ -288,8 +304,7 @@ async fn server(args: ServerArgs) -> Result<()> {
         });
     }
     if args.hollow_nodes > 0 {
-        let mut options = bosun_agent::AgentOptions::new("hollow");
-        options.hollow = hollow;
+        let options = args.hollow.agent_options("hollow".into())?;
         let client = kube::Client::new(router.clone(), "default");
         let count = args.hollow_nodes;
         tokio::spawn(async move {
