@@ -40,6 +40,10 @@ enum Command {
 enum BenchCommand {
     /// Start-up time, pod creation throughput and latency over HTTP, idle memory.
     Api(bench::ApiBenchArgs),
+    /// A Deployment on hollow nodes: apply → available, then a rolling update.
+    Rollout(bench::RolloutBenchArgs),
+    /// Binding many pods over many hollow nodes; hollow node memory.
+    Scheduler(bench::SchedulerBenchArgs),
 }
 
 #[derive(clap::Args)]
@@ -228,6 +232,8 @@ fn main() -> Result<()> {
         Command::Server(args) => runtime.block_on(server(args)),
         Command::Agent(args) => runtime.block_on(agent(args)),
         Command::Bench(BenchCommand::Api(args)) => runtime.block_on(bench::api(args)),
+        Command::Bench(BenchCommand::Rollout(args)) => runtime.block_on(bench::rollout(args)),
+        Command::Bench(BenchCommand::Scheduler(args)) => runtime.block_on(bench::scheduler(args)),
     }
 }
 
