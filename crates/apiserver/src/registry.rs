@@ -500,7 +500,7 @@ impl Registry {
         next: impl Fn(&Value) -> ApiResult<Option<Value>>,
     ) -> ApiResult<Value> {
         let key = info.storage_key(ns, name);
-        for _ in 0..PATCH_RETRIES {
+        for attempt in 0..PATCH_RETRIES {
             let current = self.get(info, ns, name).await?;
             let Some(new) = next(&current)? else {
                 return Ok(current);
@@ -513,7 +513,11 @@ impl Registry {
             };
             match result {
                 Ok(kv) => return object::decode(&kv),
-                Err(StoreError::Conflict { .. }) => continue,
+                Err(StoreError::Conflict { .. }) => {
+                    // Let the competing writer finish before re-reading.
+                    tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6))).await;
+                    continue;
+                }
                 Err(e) => return Err(ApiError::from_store(e, info, name)),
             }
         }

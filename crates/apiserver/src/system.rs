@@ -301,7 +301,9 @@ async fn quota_loop(state: Arc<ServerState>) {
         tokio::select! {
             event = events.recv() => match event {
                 Ok(event) => {
-                    if let Some(ns) = namespace_of_object(&event.key) {
+                    if releases_or_changes_quota(&event)
+                        && let Some(ns) = namespace_of_object(&event.key)
+                    {
                         dirty.insert(ns.to_string());
                     }
                 }
@@ -322,6 +324,29 @@ async fn quota_loop(state: Arc<ServerState>) {
             }
         }
     }
+}
+
+/// Whether a change can lower usage or change limits. Creations are charged by
+/// admission itself; recomputing on them would only race with those charges.
+fn releases_or_changes_quota(event: &crate::watch::CachedEvent) -> bool {
+    use bosun_store::EventKind;
+    if event.kind == EventKind::Delete {
+        return true;
+    }
+    if event.key.starts_with("/registry/resourcequotas/") {
+        return event.prev.as_ref().and_then(|p| p.get("spec")) != event.object.get("spec");
+    }
+    let phase = |o: &Value| {
+        o.pointer("/status/phase")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    event.key.starts_with("/registry/pods/")
+        && matches!(
+            phase(&event.object).as_deref(),
+            Some("Succeeded" | "Failed")
+        )
+        && event.prev.as_ref().and_then(phase) != phase(&event.object)
 }
 
 async fn recompute_quotas(state: &ServerState, ns: &str) -> ApiResult<()> {

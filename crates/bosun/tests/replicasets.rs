@@ -176,3 +176,69 @@ spec:
         pod_names(&server, "app=legacy").is_empty()
     });
 }
+
+#[test]
+fn create_errors_show_as_replica_failure_and_failed_create_events() {
+    let server = TestServer::start();
+    server.ok_stdin(
+        &["apply", "-f", "-"],
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: two-pods\nspec:\n  hard: {pods: \"2\"}\n",
+    );
+    server.ok_stdin(&["apply", "-f", "-"], RS);
+    wait_until("ReplicaFailure condition", || {
+        server.ok(&[
+            "get",
+            "rs",
+            "frontend",
+            "-o",
+            "jsonpath={.status.conditions[?(@.type==\"ReplicaFailure\")].reason}",
+        ]) == "FailedCreate"
+    });
+    let message = server.ok(&[
+        "get",
+        "rs",
+        "frontend",
+        "-o",
+        "jsonpath={.status.conditions[?(@.type==\"ReplicaFailure\")].message}",
+    ]);
+    assert!(
+        message
+            .contains("exceeded quota: two-pods, requested: pods=1, used: pods=2, limited: pods=2"),
+        "{message}"
+    );
+    assert_eq!(pod_names(&server, "tier=frontend").len(), 2);
+    let events = server.ok(&[
+        "get",
+        "events",
+        "--field-selector",
+        "reason=FailedCreate",
+        "-o",
+        "jsonpath={.items[*].message}",
+    ]);
+    assert!(
+        events.contains("Error creating: pods \"frontend-")
+            && events.contains("is forbidden: exceeded quota"),
+        "{events}"
+    );
+    // Raising the quota lets the third pod in and clears the condition.
+    server.ok(&[
+        "patch",
+        "quota",
+        "two-pods",
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"hard":{"pods":"5"}}}"#,
+    ]);
+    wait_until("third pod and condition cleared", || {
+        pod_names(&server, "tier=frontend").len() == 3
+            && server
+                .ok(&[
+                    "get",
+                    "rs",
+                    "frontend",
+                    "-o",
+                    "jsonpath={.status.conditions}",
+                ])
+                .is_empty()
+    });
+}

@@ -138,8 +138,13 @@ impl Quantity {
         }
     }
 
-    /// The sum, in `self`'s format (saturating far beyond any real quantity).
+    /// The sum, in `self`'s format — or `other`'s when `self` is zero, so that adding to
+    /// an empty total keeps the unit style the object used (`64Mi` + `64Mi` = `128Mi`).
+    /// Saturates far beyond any real quantity.
     pub fn add(&self, other: &Quantity) -> Quantity {
+        if self.mantissa == 0 {
+            return *other;
+        }
         let e = self.exponent.min(other.exponent);
         let scale = |q: &Quantity| {
             pow10((q.exponent - e) as u32)
