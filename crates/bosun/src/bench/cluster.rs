@@ -48,8 +48,9 @@ impl Drop for Process {
 
 /// The server (no local node) and an agent process with `nodes` hollow nodes.
 struct Cluster {
-    server: Process,
+    // Dropped first, so the agent does not report the server going away.
     agent: Process,
+    server: Process,
     client: kube::Client,
     _dir: tempfile::TempDir,
 }
