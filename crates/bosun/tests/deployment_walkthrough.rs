@@ -8,9 +8,8 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use common::{NGINX_DEPLOYMENT, TestServer};
+use common::{NGINX_DEPLOYMENT, TestServer, wait_until};
 use serde_json::Value;
 
 fn lines(out: &str) -> Vec<Vec<String>> {
@@ -150,14 +149,6 @@ impl StatusWatch {
             violations.is_empty(),
             "rolling-update bounds broken: {violations:?}"
         );
-    }
-}
-
-fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
     }
 }
 

@@ -3,9 +3,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
-use common::TestServer;
+use common::{TestServer, wait_until};
 
 const OWNER: &str = "apiVersion: apps/v1
 kind: ReplicaSet
@@ -37,14 +35,6 @@ spec:
   containers: [{{name: c, image: nginx}}]
 "
     )
-}
-
-fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn exists(server: &TestServer, what: &str) -> bool {

@@ -6,15 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::TestServer;
-
-fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
+use common::{TestServer, wait_until};
 
 fn heartbeat(server: &TestServer) {
     let now = jiff::Timestamp::now()

@@ -5,17 +5,9 @@
 mod common;
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::TestServer;
-
-fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
+use common::{TestServer, wait_within};
 
 /// A `bosun agent` process joining `server`, killed (SIGKILL) on drop.
 struct Agent(Child);
@@ -100,13 +92,13 @@ spec:
 fn unschedulable_pod_waits_with_upstreams_message_until_a_node_joins() {
     let server = TestServer::start_with(&["--hollow-nodes", "1"]);
     // With one hollow node it is named plainly `hollow`, as `bosun agent --nodes 1` does.
-    wait_until("hollow ready", Duration::from_secs(30), || {
+    wait_within("hollow ready", Duration::from_secs(30), || {
         ready_nodes(&server) == ["hollow"]
     });
     let big = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources:\n      requests: {cpu: \"6\"}\n";
     server.ok_stdin(&["apply", "-f", "-"], big);
     let message = "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.";
-    wait_until("PodScheduled=False", Duration::from_secs(20), || {
+    wait_within("PodScheduled=False", Duration::from_secs(20), || {
         server.ok(&[
             "get",
             "pod",
@@ -133,7 +125,7 @@ fn unschedulable_pod_waits_with_upstreams_message_until_a_node_joins() {
 
     // A node with room joins, as a separate agent process.
     let _agent = Agent::start(&server, &["--name", "roomy", "--node-cpu", "8"]);
-    wait_until(
+    wait_within(
         "the pod placed on the new node",
         Duration::from_secs(90),
         || {
@@ -155,7 +147,7 @@ fn unschedulable_pod_waits_with_upstreams_message_until_a_node_joins() {
 #[test]
 fn drain_moves_pods_and_cordon_keeps_new_ones_away() {
     let server = TestServer::start_with(&["--hollow-nodes", "2"]);
-    wait_until("2 ready nodes", Duration::from_secs(30), || {
+    wait_within("2 ready nodes", Duration::from_secs(30), || {
         ready_nodes(&server).len() == 2
     });
     server.ok_stdin(&["apply", "-f", "-"], &deployment("web", 4, "100m"));
@@ -216,7 +208,7 @@ fn a_lost_agent_makes_its_node_not_ready_and_its_pods_move() {
         "2",
     ]);
     let mut agent = Agent::start(&server, &["--name", "edge"]);
-    wait_until("2 ready nodes", Duration::from_secs(60), || {
+    wait_within("2 ready nodes", Duration::from_secs(60), || {
         ready_nodes(&server).len() == 2
     });
     server.ok_stdin(&["apply", "-f", "-"], &deployment("spread", 4, "100m"));
@@ -230,14 +222,14 @@ fn a_lost_agent_makes_its_node_not_ready_and_its_pods_move() {
     );
 
     agent.kill9();
-    wait_until("edge NotReady", Duration::from_secs(30), || {
+    wait_within("edge NotReady", Duration::from_secs(30), || {
         server
             .ok(&["get", "node", "edge", "--no-headers"])
             .split_whitespace()
             .nth(1)
             == Some("NotReady")
     });
-    wait_until(
+    wait_within(
         "replacements running on hollow",
         Duration::from_secs(60),
         || {
@@ -293,7 +285,7 @@ spec:
     - {name: BOSUN_HOLLOW_EXIT_AFTER, value: \"0s\"}
 ";
     server.ok_stdin(&["apply", "-f", "-"], pod);
-    wait_until("CrashLoopBackOff", Duration::from_secs(30), || {
+    wait_within("CrashLoopBackOff", Duration::from_secs(30), || {
         server
             .ok(&["get", "pod", "crasher", "--no-headers"])
             .split_whitespace()
@@ -312,7 +304,7 @@ spec:
         .unwrap_or(0)
     };
     let first = restarts(&server);
-    wait_until(
+    wait_within(
         "another restart after the back-off",
         Duration::from_secs(40),
         || restarts(&server) > first,

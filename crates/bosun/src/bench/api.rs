@@ -3,13 +3,11 @@
 //! memory. Prints a table and writes the figures as JSON. A benchmark, not a test: it
 //! asserts nothing about speed.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, PostParams};
@@ -48,31 +46,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 pub async fn api(args: ApiBenchArgs) -> Result<()> {
     let dir = tempfile::tempdir().context("temp dir")?;
-    let exe = std::env::current_exe().context("locating the bosun binary")?;
     let started = Instant::now();
-    let mut child = Command::new(&exe)
-        .args([
-            "server",
-            "--no-agent",
-            "--bind",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .env("BOSUN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting bosun server")?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut line)?;
+    let child = super::spawn_server(dir.path())?;
     let ready_line = started.elapsed();
-    if !line.contains("ready") {
-        bail!("server did not start: {line}");
-    }
     let kubeconfig = kube::config::Kubeconfig::read_from(dir.path().join("kubeconfig"))?;
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
     let client = kube::Client::try_from(config)?;
-    let pid = child.id();
+    let pid = child.0.id();
 
     let api: Api<Pod> = Api::namespaced(client, "default");
     let template: Pod = serde_json::from_value(serde_json::json!({
@@ -105,26 +85,11 @@ pub async fn api(args: ApiBenchArgs) -> Result<()> {
 
     // Idle memory of a fresh server (no objects beyond the bootstrap ones).
     let idle_dir = tempfile::tempdir()?;
-    let mut idle = Command::new(&exe)
-        .args([
-            "server",
-            "--no-agent",
-            "--bind",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(idle_dir.path())
-        .env("BOSUN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut idle_line = String::new();
-    BufReader::new(idle.stdout.take().context("idle stdout")?).read_line(&mut idle_line)?;
+    let idle = super::spawn_server(idle_dir.path())?;
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let idle_rss = rss_kib(idle.id()).unwrap_or(0);
-    let _ = idle.kill();
-    let _ = idle.wait();
-    let _ = child.kill();
-    let _ = child.wait();
+    let idle_rss = rss_kib(idle.0.id()).unwrap_or(0);
+    drop(idle);
+    drop(child);
 
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(

@@ -3,9 +3,8 @@
 //! update; `scheduler` times binding many pods over many nodes. Both report the
 //! processes' resident memory.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -14,6 +13,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 
+use super::Process;
 use super::api::rss_kib;
 
 #[derive(clap::Args)]
@@ -36,16 +36,6 @@ pub struct SchedulerBenchArgs {
     pods: usize,
 }
 
-/// A child process killed on drop.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The server (no local node) and an agent process with `nodes` hollow nodes.
 struct Cluster {
     // Dropped first, so the agent does not report the server going away.
@@ -58,25 +48,7 @@ struct Cluster {
 async fn start_cluster(nodes: usize) -> Result<Cluster> {
     let dir = tempfile::tempdir()?;
     let exe = std::env::current_exe()?;
-    let mut server = Command::new(&exe)
-        .args([
-            "server",
-            "--no-agent",
-            "--bind",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .env("BOSUN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting bosun server")?;
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().context("stdout")?).read_line(&mut line)?;
-    if !line.contains("ready") {
-        bail!("server did not start: {line}");
-    }
-    let server = Process(server);
+    let server = super::spawn_server(dir.path())?;
     let kubeconfig_path = dir.path().join("kubeconfig");
     let agent = Process(
         Command::new(&exe)

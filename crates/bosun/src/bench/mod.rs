@@ -6,3 +6,45 @@ mod cluster;
 
 pub use api::{ApiBenchArgs, api};
 pub use cluster::{RolloutBenchArgs, SchedulerBenchArgs, rollout, scheduler};
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+/// A child process killed on drop.
+pub(crate) struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts this binary as `bosun server --no-agent` on a free port with `data_dir`, and
+/// waits for its ready line.
+pub(crate) fn spawn_server(data_dir: &Path) -> Result<Process> {
+    let exe = std::env::current_exe().context("locating the bosun binary")?;
+    let mut child = Command::new(exe)
+        .args([
+            "server",
+            "--no-agent",
+            "--bind",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .env("BOSUN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting bosun server")?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut line)?;
+    let process = Process(child);
+    if !line.contains("ready") {
+        bail!("server did not start: {line}");
+    }
+    Ok(process)
+}

@@ -226,6 +226,25 @@ fn dechunk(body: &str) -> String {
     out
 }
 
+/// Polls `check` every 100 ms until it holds; fails the test after `timeout`.
+#[track_caller]
+pub fn wait_within(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !check() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// [`wait_within`] a minute.
+#[track_caller]
+pub fn wait_until(what: &str, check: impl FnMut() -> bool) {
+    wait_within(what, Duration::from_secs(60), check)
+}
+
 /// The docs' example Deployment (nginx, 3 replicas).
 pub const NGINX_DEPLOYMENT: &str = r#"apiVersion: apps/v1
 kind: Deployment
