@@ -24,6 +24,9 @@ pub struct RolloutBenchArgs {
     /// Deployment replicas.
     #[arg(long, default_value_t = 100)]
     replicas: i32,
+    /// Where to write the JSON figures.
+    #[arg(long, default_value = "bench-rollout.json")]
+    output: std::path::PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -34,6 +37,9 @@ pub struct SchedulerBenchArgs {
     /// Pods to schedule.
     #[arg(long, default_value_t = 10_000)]
     pods: usize,
+    /// Where to write the JSON figures.
+    #[arg(long, default_value = "bench-scheduler.json")]
+    output: std::path::PathBuf,
 }
 
 /// The server (no local node) and an agent process with `nodes` hollow nodes.
@@ -267,5 +273,26 @@ pub async fn scheduler(args: SchedulerBenchArgs) -> Result<()> {
         mib(idle_server)
     );
     println!("{:<44} {:>10.1}", "", mib(busy_server));
+    write_json(
+        &args.output,
+        &serde_json::json!({
+            "nodes": args.nodes,
+            "pods": args.pods,
+            "create_s": created.as_secs_f64(),
+            "all_bound_s": bound_at.as_secs_f64(),
+            "pods_per_second": args.pods as f64 / bound_at.as_secs_f64(),
+            "all_running_s": running_at.map(|r| r.as_secs_f64()),
+            "agent_rss_idle_kib": idle_agent,
+            "agent_rss_busy_kib": busy_agent,
+            "server_rss_idle_kib": idle_server,
+            "server_rss_busy_kib": busy_server,
+        }),
+    )
+}
+
+fn write_json(path: &Path, figures: &serde_json::Value) -> Result<()> {
+    std::fs::write(path, serde_json::to_vec_pretty(figures)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    println!("figures written to {}", path.display());
     Ok(())
 }
