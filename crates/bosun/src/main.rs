@@ -101,6 +101,11 @@ struct HollowArgs {
     /// How many pods each node accepts.
     #[arg(long, default_value = "110")]
     node_max_pods: String,
+    /// How often nodes renew their lease and post their status (upstream kubelet's
+    /// `--node-status-update-frequency`); keep it well under the server's
+    /// `--node-monitor-grace-period`.
+    #[arg(long, default_value = "10s", value_parser = parse_duration_ms)]
+    node_status_update_frequency: Duration,
 }
 
 impl HollowArgs {
@@ -111,6 +116,8 @@ impl HollowArgs {
         options.capacity.cpu = self.node_cpu.clone();
         options.capacity.memory = self.node_memory.clone();
         options.capacity.pods = self.node_max_pods.clone();
+        options.lease_renew = self.node_status_update_frequency;
+        options.status_update = self.node_status_update_frequency;
         Ok(options)
     }
 
@@ -298,9 +305,20 @@ async fn server(args: ServerArgs) -> Result<()> {
             tracing::error!(%err, "scheduler stopped");
         }
     });
+    // In-process nodes report often enough for a shortened grace period.
+    let report_every = args
+        .hollow
+        .node_status_update_frequency
+        .min(args.node_monitor_grace_period / 4);
+    let node_options = |name: String| -> Result<bosun_agent::AgentOptions> {
+        let mut options = args.hollow.agent_options(name)?;
+        options.lease_renew = report_every;
+        options.status_update = report_every;
+        Ok(options)
+    };
     if !args.no_agent {
         let name = args.node_name.clone().unwrap_or_else(host_name);
-        let options = args.hollow.agent_options(name)?;
+        let options = node_options(name)?;
         let client = kube::Client::new(router.clone(), "default");
         tracing::info!(node = %options.node_name, "running the local node (hollow runtime: containers are simulated until the CRI runtime lands)");
         tokio::spawn(async move {
@@ -310,7 +328,7 @@ async fn server(args: ServerArgs) -> Result<()> {
         });
     }
     if args.hollow_nodes > 0 {
-        let options = args.hollow.agent_options("hollow".into())?;
+        let options = node_options("hollow".into())?;
         let client = kube::Client::new(router.clone(), "default");
         let count = args.hollow_nodes;
         tokio::spawn(async move {

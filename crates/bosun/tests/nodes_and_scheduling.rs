@@ -207,7 +207,10 @@ fn a_lost_agent_makes_its_node_not_ready_and_its_pods_move() {
         "--default-unreachable-toleration-seconds",
         "2",
     ]);
-    let mut agent = Agent::start(&server, &["--name", "edge"]);
+    let mut agent = Agent::start(
+        &server,
+        &["--name", "edge", "--node-status-update-frequency", "1s"],
+    );
     wait_within("2 ready nodes", Duration::from_secs(60), || {
         ready_nodes(&server).len() == 2
     });
