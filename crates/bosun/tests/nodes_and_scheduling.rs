@@ -257,6 +257,11 @@ fn a_lost_agent_makes_its_node_not_ready_and_its_pods_move() {
         "jsonpath={.status.readyReplicas}",
     ]);
     assert_eq!(ready, "4");
+    // The surviving node, which keeps reporting, was never tainted.
+    assert_eq!(
+        server.ok(&["get", "node", "hollow", "-o", "jsonpath={.spec.taints}"]),
+        ""
+    );
     // The lost node's pods are marked for deletion; with no kubelet to finish them they
     // stay Terminating, as upstream.
     let lost = server.ok(&[
