@@ -346,7 +346,7 @@ fn releases_or_changes_quota(event: &crate::watch::CachedEvent) -> bool {
             phase(&event.object).as_deref(),
             Some("Succeeded" | "Failed")
         )
-        && event.prev.as_ref().and_then(phase) != phase(&event.object)
+        && event.prev.as_deref().and_then(phase) != phase(&event.object)
 }
 
 async fn recompute_quotas(state: &ServerState, ns: &str) -> ApiResult<()> {

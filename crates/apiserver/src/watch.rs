@@ -6,7 +6,7 @@
 //! revision older than the ring's start gets upstream's `410 Expired` as an `ERROR`
 //! event, and relists.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,22 +27,39 @@ const BROADCAST_CAPACITY: usize = 8_192;
 /// How often a watch with bookmarks enabled gets one.
 const BOOKMARK_INTERVAL: Duration = Duration::from_secs(10);
 
-/// One change, decoded once and shared by all watchers.
+/// One change, decoded once and shared by all watchers. `prev` is usually the very
+/// `object` of the key's previous event (shared, not decoded again), which halves what
+/// the ring holds.
 #[derive(Debug)]
 pub struct CachedEvent {
     pub kind: EventKind,
     pub key: String,
     pub revision: i64,
-    pub object: Value,
-    pub prev: Option<Value>,
+    pub object: Arc<Value>,
+    pub prev: Option<Arc<Value>>,
 }
 
 struct Ring {
     events: VecDeque<Arc<CachedEvent>>,
+    /// The decoded current object of each key whose latest write is still in the ring.
+    current: HashMap<String, Arc<Value>>,
     /// History is complete for revisions greater than this.
     start: i64,
     /// The newest revision the cache has seen.
     latest: i64,
+}
+
+impl Ring {
+    /// Drops the shared current object of an evicted event's key if that event held it.
+    fn forget_current(&mut self, evicted: &CachedEvent) {
+        if self
+            .current
+            .get(&evicted.key)
+            .is_some_and(|cur| Arc::ptr_eq(cur, &evicted.object))
+        {
+            self.current.remove(&evicted.key);
+        }
+    }
 }
 
 pub struct WatchCache {
@@ -58,6 +75,7 @@ impl WatchCache {
         let cache = Arc::new(WatchCache {
             ring: Mutex::new(Ring {
                 events: VecDeque::new(),
+                current: HashMap::new(),
                 start: from,
                 latest: from,
             }),
@@ -103,6 +121,7 @@ impl WatchCache {
     fn reset(&self, now: i64) {
         let mut ring = self.lock();
         ring.events.clear();
+        ring.current.clear();
         ring.start = now;
         ring.latest = now;
     }
@@ -113,15 +132,32 @@ impl WatchCache {
             let Ok(obj) = object::decode_at(&event.kv.value, event.kv.mod_revision) else {
                 continue;
             };
-            let prev = event
-                .prev
-                .as_ref()
-                .and_then(|p| object::decode_at(&p.value, p.mod_revision).ok());
+            let object = Arc::new(obj);
+            let prev = event.prev.as_ref().and_then(|p| {
+                let shared = ring.current.get(&event.kv.key).filter(|cur| {
+                    object::meta_str(cur, "resourceVersion")
+                        == Some(p.mod_revision.to_string().as_str())
+                });
+                match shared {
+                    Some(cur) => Some(cur.clone()),
+                    None => object::decode_at(&p.value, p.mod_revision)
+                        .ok()
+                        .map(Arc::new),
+                }
+            });
+            match event.kind {
+                EventKind::Put => {
+                    ring.current.insert(event.kv.key.clone(), object.clone());
+                }
+                EventKind::Delete => {
+                    ring.current.remove(&event.kv.key);
+                }
+            }
             let cached = Arc::new(CachedEvent {
                 kind: event.kind,
                 key: event.kv.key.clone(),
                 revision: event.kv.mod_revision,
-                object: obj,
+                object,
                 prev,
             });
             ring.latest = cached.revision;
@@ -129,6 +165,7 @@ impl WatchCache {
             while ring.events.len() > RING_CAPACITY {
                 if let Some(old) = ring.events.pop_front() {
                     ring.start = old.revision;
+                    ring.forget_current(&old);
                 }
             }
             // Sending under the lock keeps broadcast order equal to ring order.
@@ -141,7 +178,9 @@ impl WatchCache {
     pub fn compacted(&self, revision: i64) {
         let mut ring = self.lock();
         while ring.events.front().is_some_and(|e| e.revision <= revision) {
-            ring.events.pop_front();
+            if let Some(old) = ring.events.pop_front() {
+                ring.forget_current(&old);
+            }
         }
         ring.start = ring.start.max(revision);
     }
@@ -343,7 +382,7 @@ async fn emit(
                 .is_none_or(|f| f.matches(req.info, obj))
     };
     let now = matches(&event.object);
-    let before = event.prev.as_ref().is_some_and(matches);
+    let before = event.prev.as_deref().is_some_and(matches);
     let kind = match (event.kind, before, now) {
         (EventKind::Delete, true, _) => "DELETED",
         (EventKind::Delete, false, _) => return Ok(()),
