@@ -35,7 +35,12 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .route("/openapi/v2", get(openapi_v2))
         .route("/openapi/v3", get(openapi_v3_index))
         .route("/openapi/v3/{*path}", get(openapi_v3_doc))
+        .route("/metrics", get(crate::metrics::serve))
         .fallback(api)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::record,
+        ))
         .with_state(state)
 }
 

@@ -9,6 +9,7 @@ pub mod admission;
 pub mod discovery;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod object;
 pub mod openapi;
 pub mod patch;
@@ -30,6 +31,7 @@ pub struct ServerState {
     pub watch_cache: Arc<watch::WatchCache>,
     /// `host:port` clients are told to use (discovery's `serverAddressByClientCIDRs`).
     pub advertise_address: String,
+    pub metrics: metrics::Metrics,
 }
 
 /// Settings of one API server.
@@ -60,6 +62,7 @@ pub async fn build(
         registry,
         watch_cache,
         advertise_address: config.advertise_address,
+        metrics: metrics::Metrics::new(),
     });
     system::bootstrap(&state, &config.ca_pem).await?;
     system::spawn_loops(state.clone(), config.ca_pem, config.compaction_interval);

@@ -430,6 +430,7 @@ fn watch_response(
             allow_bookmarks,
             timeout,
             render,
+            guard: state.metrics.watch_opened(),
         },
     );
     let stream = futures::stream::unfold(rx, |mut rx| async move {

@@ -212,6 +212,8 @@ pub struct WatchRequest {
     pub allow_bookmarks: bool,
     pub timeout: Duration,
     pub render: Render,
+    /// Counts this watch in `apiserver_registered_watchers` while it runs.
+    pub guard: crate::metrics::WatchGuard,
 }
 
 /// Starts a watch; the returned receiver yields newline-terminated JSON `WatchEvent`s and

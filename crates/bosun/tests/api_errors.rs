@@ -515,3 +515,72 @@ fn a_uid_in_a_patch_is_a_precondition() {
     );
     assert_eq!(code, 200, "{body}");
 }
+
+#[test]
+fn metrics_count_requests_by_verb_resource_and_code() {
+    let server = TestServer::start();
+    for name in ["m1", "m2"] {
+        server.json(
+            "POST",
+            CM_PATH,
+            &format!(r#"{{"metadata": {{"name": "{name}"}}}}"#),
+        );
+    }
+    server.json("POST", CM_PATH, r#"{"metadata": {"name": "m1"}}"#);
+    server.json("GET", &format!("{CM_PATH}/m1"), "");
+    server.json("GET", CM_PATH, "");
+    let (code, text) = server.http("GET", "/metrics", "text/plain", b"");
+    assert_eq!(code, 200);
+    let value = |series: &str| -> Option<f64> {
+        text.lines()
+            .find(|l| l.starts_with(series))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+    };
+    let counter = |verb: &str, code: &str| {
+        value(&format!(
+            "apiserver_request_total{{verb=\"{verb}\",resource=\"configmaps\",subresource=\"\",code=\"{code}\"}}"
+        ))
+    };
+    assert_eq!(counter("POST", "201"), Some(2.0), "{text}");
+    assert_eq!(counter("POST", "409"), Some(1.0), "{text}");
+    assert_eq!(counter("GET", "200"), Some(1.0), "{text}");
+    assert!(counter("LIST", "200").is_some_and(|n| n >= 1.0), "{text}");
+    assert!(
+        text.contains("apiserver_request_duration_seconds_bucket{"),
+        "{text}"
+    );
+    assert!(
+        value("process_resident_memory_bytes").is_some_and(|b| b > 1_000_000.0),
+        "{text}"
+    );
+    assert!(
+        value("bosun_store_revision").is_some_and(|r| r > 0.0),
+        "{text}"
+    );
+    // Watches count while open: the in-process controllers' are there; ours, once
+    // closed by its timeout, no longer is.
+    let watchers = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("apiserver_registered_watchers "))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    let before = watchers(&text).unwrap_or(0.0);
+    assert!(before >= 1.0, "{text}");
+    let _ = server.http(
+        "GET",
+        &format!("{CM_PATH}?watch=1&timeoutSeconds=1"),
+        "application/json",
+        b"",
+    );
+    let (_, after) = server.http("GET", "/metrics", "text/plain", b"");
+    assert!(
+        after.contains("verb=\"WATCH\",resource=\"configmaps\""),
+        "{after}"
+    );
+    assert_eq!(
+        watchers(&after),
+        Some(before),
+        "the closed watch is no longer counted"
+    );
+}

@@ -72,74 +72,107 @@ fn history(server: &TestServer) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Watches the Deployment and records every status seen, checking the rolling-update
-/// bounds (`maxSurge`/`maxUnavailable`) on each event of a settled spec.
+/// Watches the rollout and checks upstream's rolling-update guarantees at every event:
+/// the ReplicaSets' `spec.replicas` never sum to more than `replicas + maxSurge`, and
+/// the Deployment never reports fewer than `replicas - maxUnavailable` available pods.
+/// (Pod *counts* in status may briefly exceed the surge: terminating pods are not
+/// counted until their ReplicaSet syncs again, as upstream documents.)
 struct StatusWatch {
-    child: std::process::Child,
+    children: Vec<std::process::Child>,
     violations: Arc<Mutex<Vec<String>>>,
     events: Arc<Mutex<usize>>,
+    rs_events: Arc<Mutex<usize>>,
+}
+
+/// `kubectl get <what> -w -o json --output-watch-events`, each event handed to `on_event`.
+fn watch_json(
+    server: &TestServer,
+    what: &[&str],
+    mut on_event: impl FnMut(&Value) + Send + 'static,
+) -> std::process::Child {
+    let mut child = Command::new("kubectl")
+        .args(["get"])
+        .args(what)
+        .args(["-w", "-o", "json", "--output-watch-events"])
+        .env("KUBECONFIG", &server.kubeconfig)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl get -w");
+    let stdout = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        let mut buf = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            buf.push_str(&line);
+            buf.push('\n');
+            let Ok(event) = serde_json::from_str::<Value>(&buf) else {
+                continue;
+            };
+            buf.clear();
+            on_event(&event);
+        }
+    });
+    child
 }
 
 impl StatusWatch {
     fn start(server: &TestServer, max_total: i64, min_available: i64) -> StatusWatch {
-        let mut child = Command::new("kubectl")
-            .args([
-                "get",
-                "deployment",
-                "nginx-deployment",
-                "-w",
-                "-o",
-                "json",
-                "--output-watch-events",
-            ])
-            .env("KUBECONFIG", &server.kubeconfig)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("kubectl get -w");
-        let stdout = child.stdout.take().expect("stdout");
         let violations = Arc::new(Mutex::new(Vec::new()));
         let events = Arc::new(Mutex::new(0));
         let (v, e) = (violations.clone(), events.clone());
-        std::thread::spawn(move || {
-            let mut buf = String::new();
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                buf.push_str(&line);
-                buf.push('\n');
-                let Ok(event) = serde_json::from_str::<Value>(&buf) else {
-                    continue;
-                };
-                buf.clear();
-                *e.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-                let d = &event["object"];
-                let replicas = d["status"]["replicas"].as_i64().unwrap_or(0);
-                let available = d["status"]["availableReplicas"].as_i64().unwrap_or(0);
-                let observed = d["status"]["observedGeneration"].as_i64().unwrap_or(0);
-                let generation = d["metadata"]["generation"].as_i64().unwrap_or(0);
-                if observed == generation && replicas > max_total {
-                    v.lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push(format!("{replicas} pods > {max_total}"));
-                }
-                if observed == generation && replicas > 0 && available < min_available {
-                    v.lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push(format!("{available} available < {min_available}"));
-                }
+        let deployments = watch_json(server, &["deployment", "nginx-deployment"], move |event| {
+            *e.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+            let d = &event["object"];
+            let replicas = d["status"]["replicas"].as_i64().unwrap_or(0);
+            let available = d["status"]["availableReplicas"].as_i64().unwrap_or(0);
+            let observed = d["status"]["observedGeneration"].as_i64().unwrap_or(0);
+            let generation = d["metadata"]["generation"].as_i64().unwrap_or(0);
+            if observed == generation && replicas > 0 && available < min_available {
+                v.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(format!("{available} available < {min_available}"));
+            }
+        });
+        let v = violations.clone();
+        let rs_events = Arc::new(Mutex::new(0));
+        let r = rs_events.clone();
+        let mut sizes: std::collections::BTreeMap<String, i64> = Default::default();
+        let replica_sets = watch_json(server, &["rs", "-l", "app=nginx"], move |event| {
+            *r.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+            let rs = &event["object"];
+            let name = rs["metadata"]["name"].as_str().unwrap_or("").to_string();
+            if event["type"] == "DELETED" {
+                sizes.remove(&name);
+            } else {
+                sizes.insert(name, rs["spec"]["replicas"].as_i64().unwrap_or(0));
+            }
+            let total: i64 = sizes.values().sum();
+            if total > max_total {
+                v.lock().unwrap_or_else(|p| p.into_inner()).push(format!(
+                    "ReplicaSets sized {sizes:?}: {total} > {max_total}"
+                ));
             }
         });
         StatusWatch {
-            child,
+            children: vec![deployments, replica_sets],
             violations,
             events,
+            rs_events,
         }
     }
 
     fn finish(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         let events = *self.events.lock().unwrap_or_else(|p| p.into_inner());
         assert!(events >= 2, "the watch saw the rollout ({events} events)");
+        let rs_events = *self.rs_events.lock().unwrap_or_else(|p| p.into_inner());
+        assert!(
+            rs_events >= 3,
+            "the ReplicaSet watch saw the scaling ({rs_events} events)"
+        );
         let violations = self
             .violations
             .lock()
