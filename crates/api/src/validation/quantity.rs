@@ -158,6 +158,32 @@ impl Quantity {
         }
     }
 
+    /// The value in units of `10^-scale`, rounded up and saturating (upstream's
+    /// `ScaledValue`): `scale` 3 gives `MilliValue()`, 0 gives `Value()`, so a request of
+    /// `0.1m` still costs a millicore.
+    pub fn scaled_value(&self, scale: i32) -> i64 {
+        let exp = self.exponent + scale;
+        let v: i128 = match pow10(exp.unsigned_abs()) {
+            Some(f) if exp >= 0 => self.mantissa.saturating_mul(f),
+            Some(d) => {
+                let q = self.mantissa.div_euclid(d);
+                if self.mantissa.rem_euclid(d) != 0 {
+                    q + 1
+                } else {
+                    q
+                }
+            }
+            None if exp >= 0 => match self.mantissa.signum() {
+                0 => 0,
+                1 => i128::MAX,
+                _ => i128::MIN,
+            },
+            // Dividing by more than 10^38: anything positive rounds up to 1.
+            None => i128::from(self.mantissa > 0),
+        };
+        i64::try_from(v).unwrap_or(if v > 0 { i64::MAX } else { i64::MIN })
+    }
+
     pub fn is_zero(&self) -> bool {
         self.mantissa == 0
     }
