@@ -5,6 +5,7 @@
 pub mod defaults;
 pub mod protobuf;
 pub mod quota;
+pub mod rbac;
 pub mod resources;
 pub mod schema;
 pub mod selector;

@@ -21,6 +21,9 @@ pub struct ResourceInfo {
     pub definition: &'static str,
     /// Whether the kind has a `status` that main-resource writes must not change.
     pub has_status: bool,
+    /// Only `create` is served: the kind is a question asked of the server (access
+    /// reviews, `SelfSubjectReview`), answered and never stored.
+    pub create_only: bool,
 }
 
 impl ResourceInfo {
@@ -110,6 +113,7 @@ const fn res(
         subresources: &[],
         definition: "",
         has_status: false,
+        create_only: false,
     }
 }
 
@@ -153,6 +157,7 @@ pub static RESOURCES: &[ResourceInfo] = &[
     },
     ResourceInfo {
         short_names: &["sa"],
+        subresources: &["token"],
         definition: "io.k8s.api.core.v1.ServiceAccount",
         ..res(
             "",
@@ -246,14 +251,133 @@ pub static RESOURCES: &[ResourceInfo] = &[
         definition: "io.k8s.api.events.v1.Event",
         ..res("events.k8s.io", "v1", "Event", "events", "event", true)
     },
+    ResourceInfo {
+        definition: "io.k8s.api.authentication.v1.SelfSubjectReview",
+        create_only: true,
+        ..res(
+            AUTHN,
+            "v1",
+            "SelfSubjectReview",
+            "selfsubjectreviews",
+            "selfsubjectreview",
+            false,
+        )
+    },
+    ResourceInfo {
+        definition: "io.k8s.api.authentication.v1.TokenReview",
+        create_only: true,
+        ..res(
+            AUTHN,
+            "v1",
+            "TokenReview",
+            "tokenreviews",
+            "tokenreview",
+            false,
+        )
+    },
+    ResourceInfo {
+        definition: "io.k8s.api.authorization.v1.SelfSubjectAccessReview",
+        create_only: true,
+        ..res(
+            AUTHZ,
+            "v1",
+            "SelfSubjectAccessReview",
+            "selfsubjectaccessreviews",
+            "selfsubjectaccessreview",
+            false,
+        )
+    },
+    ResourceInfo {
+        definition: "io.k8s.api.authorization.v1.SelfSubjectRulesReview",
+        create_only: true,
+        ..res(
+            AUTHZ,
+            "v1",
+            "SelfSubjectRulesReview",
+            "selfsubjectrulesreviews",
+            "selfsubjectrulesreview",
+            false,
+        )
+    },
+    ResourceInfo {
+        definition: "io.k8s.api.authorization.v1.SubjectAccessReview",
+        create_only: true,
+        ..res(
+            AUTHZ,
+            "v1",
+            "SubjectAccessReview",
+            "subjectaccessreviews",
+            "subjectaccessreview",
+            false,
+        )
+    },
+    ResourceInfo {
+        short_names: &["csr"],
+        subresources: &["status", "approval"],
+        definition: "io.k8s.api.certificates.v1.CertificateSigningRequest",
+        has_status: true,
+        ..res(
+            "certificates.k8s.io",
+            "v1",
+            "CertificateSigningRequest",
+            "certificatesigningrequests",
+            "certificatesigningrequest",
+            false,
+        )
+    },
+    ResourceInfo {
+        definition: "io.k8s.api.rbac.v1.ClusterRoleBinding",
+        ..res(
+            RBAC,
+            "v1",
+            "ClusterRoleBinding",
+            "clusterrolebindings",
+            "clusterrolebinding",
+            false,
+        )
+    },
+    ResourceInfo {
+        definition: "io.k8s.api.rbac.v1.ClusterRole",
+        ..res(
+            RBAC,
+            "v1",
+            "ClusterRole",
+            "clusterroles",
+            "clusterrole",
+            false,
+        )
+    },
+    ResourceInfo {
+        definition: "io.k8s.api.rbac.v1.RoleBinding",
+        ..res(
+            RBAC,
+            "v1",
+            "RoleBinding",
+            "rolebindings",
+            "rolebinding",
+            true,
+        )
+    },
+    ResourceInfo {
+        definition: "io.k8s.api.rbac.v1.Role",
+        ..res(RBAC, "v1", "Role", "roles", "role", true)
+    },
 ];
+
+const AUTHN: &str = "authentication.k8s.io";
+const AUTHZ: &str = "authorization.k8s.io";
+const RBAC: &str = "rbac.authorization.k8s.io";
 
 /// The API groups bosun serves (excluding the legacy core group), in discovery order,
 /// each with its single served version.
 pub static GROUPS: &[(&str, &str)] = &[
     ("apps", "v1"),
-    ("coordination.k8s.io", "v1"),
     ("events.k8s.io", "v1"),
+    (AUTHN, "v1"),
+    (AUTHZ, "v1"),
+    ("certificates.k8s.io", "v1"),
+    (RBAC, "v1"),
+    ("coordination.k8s.io", "v1"),
 ];
 
 /// The Kubernetes version whose API bosun serves (reported by `/version`).

@@ -16,7 +16,10 @@ mod tables;
 
 use std::sync::OnceLock;
 
-use k8s_openapi::api::{apps, autoscaling, coordination, core, events, policy};
+use k8s_openapi::api::{
+    apps, authentication, authorization, autoscaling, certificates, coordination, core, events,
+    policy, rbac,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 use schemars::JsonSchema;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
@@ -201,6 +204,17 @@ fn build() -> Map<String, Value> {
     add::<apps::v1::ReplicaSet>(&mut generator);
     add::<coordination::v1::Lease>(&mut generator);
     add::<events::v1::Event>(&mut generator);
+    add::<authentication::v1::SelfSubjectReview>(&mut generator);
+    add::<authentication::v1::TokenReview>(&mut generator);
+    add::<authentication::v1::TokenRequest>(&mut generator);
+    add::<authorization::v1::SelfSubjectAccessReview>(&mut generator);
+    add::<authorization::v1::SelfSubjectRulesReview>(&mut generator);
+    add::<authorization::v1::SubjectAccessReview>(&mut generator);
+    add::<certificates::v1::CertificateSigningRequest>(&mut generator);
+    add::<rbac::v1::Role>(&mut generator);
+    add::<rbac::v1::ClusterRole>(&mut generator);
+    add::<rbac::v1::RoleBinding>(&mut generator);
+    add::<rbac::v1::ClusterRoleBinding>(&mut generator);
     add::<autoscaling::v1::Scale>(&mut generator);
     add::<policy::v1::Eviction>(&mut generator);
     add::<meta::Status>(&mut generator);

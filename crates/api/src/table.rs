@@ -67,6 +67,10 @@ pub fn cells(info: &ResourceInfo, obj: &Value, now: Timestamp) -> Vec<Value> {
         ("", "services") => cells::service(obj, now),
         ("coordination.k8s.io", "leases") => cells::lease(obj, now),
         ("", "resourcequotas") => cells::resource_quota(obj, now),
+        ("rbac.authorization.k8s.io", "rolebindings" | "clusterrolebindings") => {
+            cells::role_binding(obj, now)
+        }
+        ("certificates.k8s.io", "certificatesigningrequests") => cells::csr(obj, now),
         _ => cells::default_cells(obj),
     }
 }

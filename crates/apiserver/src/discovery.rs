@@ -23,6 +23,15 @@ pub const AGGREGATED_V2: &str =
 pub const AGGREGATED_V2BETA1: &str =
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
 
+/// Verbs of a resource's main collection.
+fn verbs_of(info: &ResourceInfo) -> &'static [&'static str] {
+    if info.create_only {
+        &["create"]
+    } else {
+        MAIN_VERBS
+    }
+}
+
 /// A subresource's kind, group, version and verbs, as upstream serves them.
 fn subresource(
     info: &ResourceInfo,
@@ -38,6 +47,7 @@ fn subresource(
         "binding" => ("", "v1", "Binding", &["create"]),
         "eviction" => ("policy", "v1", "Eviction", &["create"]),
         "finalize" => (info.group, info.version, info.kind, &["update"]),
+        "token" => ("authentication.k8s.io", "v1", "TokenRequest", &["create"]),
         _ => (
             info.group,
             info.version,
@@ -82,7 +92,7 @@ pub fn api_resource_list(group: &str, version: &str) -> Option<Value> {
             "singularName": info.singular,
             "namespaced": info.namespaced,
             "kind": info.kind,
-            "verbs": MAIN_VERBS,
+            "verbs": verbs_of(info),
         });
         if !info.short_names.is_empty() {
             main["shortNames"] = json!(info.short_names);
@@ -141,7 +151,7 @@ fn discovery_resource(info: &ResourceInfo) -> Value {
         "responseKind": {"group": info.group, "version": info.version, "kind": info.kind},
         "scope": if info.namespaced { "Namespaced" } else { "Cluster" },
         "singularResource": info.singular,
-        "verbs": MAIN_VERBS,
+        "verbs": verbs_of(info),
     });
     if !info.short_names.is_empty() {
         doc["shortNames"] = json!(info.short_names);

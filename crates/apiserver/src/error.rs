@@ -126,6 +126,15 @@ impl ApiError {
             .with_details(details(info, name))
     }
 
+    /// A 403 whose message is already in upstream's words (authorization denials).
+    pub fn forbidden_message(message: impl Into<String>, details: Option<Value>) -> ApiError {
+        let err = ApiError::new(403, "Forbidden", message);
+        match details {
+            Some(d) => err.with_details(d),
+            None => err,
+        }
+    }
+
     pub fn method_not_allowed(message: impl Into<String>) -> ApiError {
         ApiError::new(405, "MethodNotAllowed", message)
     }

@@ -39,6 +39,10 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .fallback(api)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            crate::auth::middleware,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             crate::metrics::record,
         ))
         .with_state(state)
@@ -329,6 +333,19 @@ async fn api(State(state): State<Arc<ServerState>>, request: Request) -> Respons
                 .ok_or_else(ApiError::no_route),
             Target::Resource(target) => {
                 let body = read_body(body, &parts.method).await?;
+                let user = crate::auth::requester(&parts.extensions);
+                if let Some(answer) = crate::auth::reviews::intercept(
+                    &state,
+                    &parts.method,
+                    &parts.headers,
+                    &user,
+                    &target,
+                    &body,
+                )
+                .await
+                {
+                    return answer;
+                }
                 crate::rest::handle(
                     &state,
                     &parts.method,

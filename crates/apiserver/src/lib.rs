@@ -6,6 +6,7 @@
 //! [`system`] (the server's own loops: bootstrap objects, namespace lifecycle, compaction).
 
 pub mod admission;
+pub mod auth;
 pub mod discovery;
 pub mod error;
 pub mod http;
@@ -32,6 +33,7 @@ pub struct ServerState {
     /// `host:port` clients are told to use (discovery's `serverAddressByClientCIDRs`).
     pub advertise_address: String,
     pub metrics: metrics::Metrics,
+    pub auth: auth::AuthState,
 }
 
 /// Settings of one API server.
@@ -43,6 +45,10 @@ pub struct Config {
     pub compaction_interval: std::time::Duration,
     /// Default tolerations admission adds to pods for not-ready/unreachable nodes.
     pub toleration_seconds: bosun_api::defaults::TolerationSeconds,
+    /// Keys and static credentials for authentication.
+    pub auth: auth::AuthConfig,
+    /// A bootstrap token (`<id>.<secret>`) nodes join with; stored as its Secret.
+    pub join_token: Option<String>,
 }
 
 /// Builds the API server over `store`: starts the watch cache, creates the bootstrap
@@ -58,13 +64,16 @@ pub async fn build(
     let watch_cache = watch::WatchCache::start(store)
         .await
         .map_err(|e| ApiError::unavailable(format!("starting the watch cache: {e}")))?;
+    let auth = auth::AuthState::new(config.auth).map_err(ApiError::internal)?;
     let state = Arc::new(ServerState {
         registry,
         watch_cache,
         advertise_address: config.advertise_address,
         metrics: metrics::Metrics::new(),
+        auth,
     });
     system::bootstrap(&state, &config.ca_pem).await?;
+    auth::bootstrap(&state, config.join_token.as_deref()).await?;
     system::spawn_loops(state.clone(), config.ca_pem, config.compaction_interval);
     Ok((http::router(state.clone()), state))
 }

@@ -4,8 +4,10 @@
 //! controllers, the scheduler and a local node agent) in one process.
 
 mod bench;
+mod join;
 mod pki;
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -80,6 +82,13 @@ struct ServerArgs {
     /// Seconds pods tolerate a not-ready node before eviction.
     #[arg(long, default_value_t = 300)]
     default_not_ready_toleration_seconds: i64,
+    /// Extra names or IP addresses for the serving certificate (repeatable).
+    #[arg(long = "tls-san", value_name = "NAME")]
+    tls_sans: Vec<String>,
+    /// Static bearer tokens, one `token,user,uid[,"group1,group2"]` per line
+    /// (upstream's `--token-auth-file`).
+    #[arg(long, value_name = "FILE")]
+    token_auth_file: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -142,9 +151,19 @@ enum RuntimeArg {
 
 #[derive(clap::Args)]
 struct AgentArgs {
-    /// Kubeconfig of the server to join.
-    #[arg(long)]
-    kubeconfig: PathBuf,
+    /// Kubeconfig of the server to join (instead of `--server` and `--token`).
+    #[arg(long, conflicts_with_all = ["server", "token"])]
+    kubeconfig: Option<PathBuf>,
+    /// The server to join, `https://HOST:PORT`; needs `--token`.
+    #[arg(long, requires = "token")]
+    server: Option<String>,
+    /// The server's join token (`DATA_DIR/node-token` on the server); it pins the
+    /// server's CA, so joining a server with another CA is refused.
+    #[arg(long, requires = "server")]
+    token: Option<String>,
+    /// Where the agent keeps its client certificate and kubeconfig after joining.
+    #[arg(long, default_value = "./bosun-agent")]
+    data_dir: PathBuf,
     /// Node name; with `--nodes N > 1`, the prefix of `NAME-0 … NAME-(N-1)`.
     #[arg(long)]
     name: Option<String>,
@@ -179,13 +198,21 @@ fn parse_duration_ms(s: &str) -> Result<Duration, String> {
 }
 
 async fn agent(args: AgentArgs) -> Result<()> {
-    let kubeconfig = kube::config::Kubeconfig::read_from(&args.kubeconfig)
-        .with_context(|| format!("reading {}", args.kubeconfig.display()))?;
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-        .await
-        .context("using the kubeconfig")?;
-    let client = kube::Client::try_from(config).context("building the API client")?;
-    let name = args.name.unwrap_or_else(host_name);
+    let name = args.name.clone().unwrap_or_else(host_name);
+    let client = match (&args.kubeconfig, &args.server, &args.token) {
+        (Some(path), _, _) => join::client_from_kubeconfig(path).await?,
+        (None, Some(server), Some(token)) => {
+            if args.nodes != 1 {
+                anyhow::bail!(
+                    "a node joining with --token runs one node (it gets one node's certificate); use --kubeconfig for many hollow nodes"
+                );
+            }
+            join::join(server, token, &args.data_dir, &name).await?
+        }
+        _ => anyhow::bail!(
+            "say which server to join: --server URL --token TOKEN, or --kubeconfig FILE"
+        ),
+    };
     let RuntimeArg::Hollow = args.runtime;
     let options = args.hollow.agent_options(name.clone())?;
     println!(
@@ -245,13 +272,20 @@ fn main() -> Result<()> {
 }
 
 async fn server(args: ServerArgs) -> Result<()> {
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("creating data dir {}", args.data_dir.display()))?;
+    pki::prepare_data_dir(&args.data_dir)?;
     let data_dir = args
         .data_dir
         .canonicalize()
         .with_context(|| format!("resolving {}", args.data_dir.display()))?;
-    let ca = pki::load_or_create_ca(&data_dir)?;
+    let static_tokens = match &args.token_auth_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            bosun_apiserver::auth::tokens::parse_token_file(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        None => Default::default(),
+    };
     let store = bosun_store::EmbeddedStore::open(&data_dir.join("store.wal"))
         .with_context(|| format!("opening the datastore in {}", data_dir.display()))?;
     let store: Arc<dyn bosun_store::Store> = Arc::new(store);
@@ -266,28 +300,51 @@ async fn server(args: ServerArgs) -> Result<()> {
         local.ip().to_string()
     };
     let server_url = format!(
-        "http://{}",
+        "https://{}",
         SocketAddr::new(client_host.parse()?, local.port())
     );
+    let keys = pki::load_or_create(&data_dir, &serving_names(&args, local))?;
+    let tls = bosun_apiserver::auth::tls::server_config(&keys.serving, &keys.ca.cert_pem)
+        .map_err(|e| anyhow::anyhow!("TLS: {e}"))?;
+    let (_, join_credentials) = pki::parse_join_token(&keys.join_token)
+        .context("the join token in the data dir is malformed")?;
 
     let (router, _state) = bosun_apiserver::build(
         store,
         bosun_apiserver::Config {
-            ca_pem: ca,
+            ca_pem: keys.ca.cert_pem.clone(),
             advertise_address: format!("{client_host}:{}", local.port()),
             compaction_interval: args.compaction_interval,
             toleration_seconds: bosun_api::defaults::TolerationSeconds {
                 not_ready: args.default_not_ready_toleration_seconds,
                 unreachable: args.default_unreachable_toleration_seconds,
             },
+            auth: bosun_apiserver::auth::AuthConfig {
+                ca: Some((keys.ca.cert_pem.clone(), keys.ca_key_pem.clone())),
+                service_account_key: Some(keys.service_account_key_pem.clone()),
+                static_tokens,
+            },
+            join_token: Some(join_credentials),
         },
     )
     .await
     .map_err(|e| anyhow::anyhow!("starting the API server: {e}"))?;
 
-    // Controllers are API clients like any other, through the router in-process.
+    // Controllers are API clients like any other, through the router in-process, each
+    // with its own identity (the controllers, like upstream's garbage collector, act on
+    // every kind, so they run as masters; the scheduler and nodes meet RBAC and node
+    // restriction like remote ones).
+    let as_user = |name: &str, groups: &[&str]| {
+        kube::Client::new(
+            bosun_apiserver::auth::InProcess::new(
+                router.clone(),
+                bosun_apiserver::auth::user(name, groups),
+            ),
+            "default",
+        )
+    };
     bosun_controllers::start(
-        kube::Client::new(router.clone(), "default"),
+        as_user("system:kube-controller-manager", &["system:masters"]),
         bosun_controllers::Options {
             node_lifecycle: bosun_controllers::node_lifecycle::NodeLifecycleOptions {
                 grace_period: args.node_monitor_grace_period,
@@ -299,7 +356,7 @@ async fn server(args: ServerArgs) -> Result<()> {
         },
     );
 
-    let scheduler_client = kube::Client::new(router.clone(), "default");
+    let scheduler_client = as_user("system:kube-scheduler", &[]);
     tokio::spawn(async move {
         if let Err(err) = bosun_scheduler::run(scheduler_client, Default::default()).await {
             tracing::error!(%err, "scheduler stopped");
@@ -318,8 +375,8 @@ async fn server(args: ServerArgs) -> Result<()> {
     };
     if !args.no_agent {
         let name = args.node_name.clone().unwrap_or_else(host_name);
-        let options = node_options(name)?;
-        let client = kube::Client::new(router.clone(), "default");
+        let options = node_options(name.clone())?;
+        let client = as_user(&format!("system:node:{name}"), &["system:nodes"]);
         tracing::info!(node = %options.node_name, "running the local node (hollow runtime: containers are simulated until the CRI runtime lands)");
         tokio::spawn(async move {
             if let Err(err) = bosun_agent::run_node(client, options).await {
@@ -329,7 +386,8 @@ async fn server(args: ServerArgs) -> Result<()> {
     }
     if args.hollow_nodes > 0 {
         let options = node_options("hollow".into())?;
-        let client = kube::Client::new(router.clone(), "default");
+        // One simulator process speaks for many nodes, so it cannot be any one of them.
+        let client = as_user("system:hollow-node-simulator", &["system:masters"]);
         let count = args.hollow_nodes;
         tokio::spawn(async move {
             if let Err(err) = bosun_agent::run_hollow_nodes(client, count, "hollow", options).await
@@ -340,16 +398,22 @@ async fn server(args: ServerArgs) -> Result<()> {
     }
 
     let kubeconfig = data_dir.join("kubeconfig");
-    write_kubeconfig(&kubeconfig, &server_url)?;
+    write_kubeconfig(&kubeconfig, &server_url, &keys)?;
     println!(
         "bosun server ready at {server_url} (data in {}); to use it: export KUBECONFIG={}",
         data_dir.display(),
         kubeconfig.display()
     );
+    // Best effort: whoever started us may only have wanted the ready line.
+    let _ = writeln!(
+        std::io::stdout(),
+        "nodes join with: bosun agent --server {server_url} --token $(cat {})",
+        data_dir.join("node-token").display()
+    );
 
-    let serve = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal());
+    let serve = bosun_apiserver::auth::tls::serve(listener, router, tls, shutdown_signal());
     tokio::select! {
-        result = serve => result.context("serving the API")?,
+        () = serve => {},
         () = async {
             shutdown_signal().await;
             // Open watches never end on their own; give requests a moment, then stop.
@@ -372,7 +436,37 @@ async fn shutdown_signal() {
     }
 }
 
-fn write_kubeconfig(path: &Path, server_url: &str) -> Result<()> {
+/// DNS names and addresses the serving certificate covers: loopback, this host, the
+/// bind address, the in-cluster `kubernetes` Service names and address, `--tls-san`.
+fn serving_names(args: &ServerArgs, local: SocketAddr) -> Vec<String> {
+    let mut names: Vec<String> = [
+        "localhost",
+        "127.0.0.1",
+        "::1",
+        "kubernetes",
+        "kubernetes.default",
+        "kubernetes.default.svc",
+        "kubernetes.default.svc.cluster.local",
+        "10.96.0.1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    names.push(host_name());
+    if !local.ip().is_unspecified() {
+        names.push(local.ip().to_string());
+    }
+    names.extend(args.tls_sans.iter().cloned());
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    names
+}
+
+/// The admin kubeconfig: the CA to verify the server with and the admin client
+/// certificate, embedded so the file stands alone.
+fn write_kubeconfig(path: &Path, server_url: &str, keys: &pki::KeyMaterial) -> Result<()> {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     let text = format!(
         "apiVersion: v1
 kind: Config
@@ -380,9 +474,12 @@ clusters:
 - name: bosun
   cluster:
     server: {server_url}
+    certificate-authority-data: {ca}
 users:
 - name: admin
-  user: {{}}
+  user:
+    client-certificate-data: {cert}
+    client-key-data: {key}
 contexts:
 - name: bosun
   context:
@@ -390,10 +487,10 @@ contexts:
     user: admin
     namespace: default
 current-context: bosun
-"
+",
+        ca = b64(&keys.ca.cert_pem),
+        cert = b64(&keys.admin.cert_pem),
+        key = b64(&keys.admin.key_pem),
     );
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    pki::write_private(path, text.as_bytes())
 }

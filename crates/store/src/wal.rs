@@ -12,6 +12,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
@@ -107,11 +108,13 @@ impl Wal {
     /// Opens (or creates) the log and returns it with every intact record, cutting off a
     /// torn tail.
     pub fn open(path: &Path) -> io::Result<(Wal, Vec<Record>)> {
+        // The log holds Secrets: owner-only, like every private file of the server.
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(0o600)
             .open(path)?;
         let len = file.metadata()?.len();
         if len < HEADER_LEN {
@@ -189,7 +192,12 @@ impl Wal {
     pub fn rewrite(&mut self, encoded: &[u8]) -> io::Result<()> {
         let tmp = self.path.with_extension("tmp");
         {
-            let mut f = File::create(&tmp)?;
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&tmp)?;
             f.write_all(&header())?;
             f.write_all(encoded)?;
             f.sync_all()?;

@@ -349,6 +349,78 @@ pub(super) fn lease(obj: &Value, now: Timestamp) -> Vec<Value> {
     ]
 }
 
+/// Upstream's RoleBinding/ClusterRoleBinding row: `ClusterRole/view`, then subjects by kind.
+pub(super) fn role_binding(obj: &Value, now: Timestamp) -> Vec<Value> {
+    let role = format!(
+        "{}/{}",
+        str_at(obj, &["roleRef", "kind"]),
+        str_at(obj, &["roleRef", "name"])
+    );
+    let subjects = obj["subjects"].as_array().cloned().unwrap_or_default();
+    let of_kind = |kind: &str| -> Value {
+        let names: Vec<String> = subjects
+            .iter()
+            .filter(|s| s["kind"] == kind)
+            .map(|s| match (kind, s["namespace"].as_str()) {
+                ("ServiceAccount", Some(ns)) => {
+                    format!("{ns}/{}", s["name"].as_str().unwrap_or(""))
+                }
+                _ => s["name"].as_str().unwrap_or("").to_string(),
+            })
+            .collect();
+        string(names.join(", "))
+    };
+    vec![
+        name_of(obj),
+        string(role),
+        age_of(obj, now),
+        of_kind("User"),
+        of_kind("Group"),
+        of_kind("ServiceAccount"),
+    ]
+}
+
+/// Upstream's CertificateSigningRequest row: conditions joined, `Issued` once signed.
+pub(super) fn csr(obj: &Value, now: Timestamp) -> Vec<Value> {
+    let mut conditions: Vec<String> = obj["status"]["conditions"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .filter_map(|c| c["type"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if obj["status"]["certificate"].is_string() {
+        conditions.push("Issued".to_string());
+    }
+    let condition = if conditions.is_empty() {
+        "Pending".to_string()
+    } else {
+        conditions.join(",")
+    };
+    let duration = obj["spec"]["expirationSeconds"]
+        .as_i64()
+        .map(human_age_of_seconds)
+        .unwrap_or_else(|| "<none>".to_string());
+    vec![
+        name_of(obj),
+        age_of(obj, now),
+        string(str_at(obj, &["spec", "signerName"])),
+        string(str_at(obj, &["spec", "username"])),
+        string(duration),
+        string(condition),
+    ]
+}
+
+fn human_age_of_seconds(seconds: i64) -> String {
+    let now = Timestamp::UNIX_EPOCH;
+    let created = now
+        .checked_sub(jiff::SignedDuration::from_secs(seconds))
+        .map(|t| t.to_string())
+        .ok();
+    super::human_age(created.as_deref(), now)
+}
+
 /// A quantity as stored (a canonical string); a bare JSON number prints as itself.
 fn quantity(v: Option<&Value>) -> String {
     match v {

@@ -202,6 +202,42 @@ pub(super) fn for_resource(info: &ResourceInfo) -> Vec<Column> {
             col("Limit", "string", QUOTA_LIMIT),
             AGE_COL,
         ],
+        ("rbac.authorization.k8s.io", "rolebindings" | "clusterrolebindings") => vec![
+            NAME_COL,
+            col(
+                "Role",
+                "string",
+                "RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.",
+            ),
+            AGE_COL,
+            wide("Users", "string", "Users in the roleBinding"),
+            wide("Groups", "string", "Groups in the roleBinding"),
+            wide(
+                "ServiceAccounts",
+                "string",
+                "ServiceAccounts in the roleBinding",
+            ),
+        ],
+        ("certificates.k8s.io", "certificatesigningrequests") => vec![
+            NAME_COL,
+            AGE_COL,
+            col(
+                "SignerName",
+                "string",
+                "Name of the signer the request is for",
+            ),
+            col(
+                "Requestor",
+                "string",
+                "Name of the user that requested the certificate",
+            ),
+            col(
+                "RequestedDuration",
+                "string",
+                "Requested duration of the issued certificate",
+            ),
+            col("Condition", "string", "Condition of the request"),
+        ],
         // Upstream's default table convertor, for kinds without a printer.
         _ => vec![NAME_COL, col("Created At", "date", CREATED)],
     }

@@ -13,6 +13,7 @@ pub(crate) const WATCH_EVENT: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.Watch
 pub(crate) const SCALE: &str = "io.k8s.api.autoscaling.v1.Scale";
 pub(crate) const BINDING: &str = "io.k8s.api.core.v1.Binding";
 pub(crate) const EVICTION: &str = "io.k8s.api.policy.v1.Eviction";
+pub(crate) const TOKEN_REQUEST: &str = "io.k8s.api.authentication.v1.TokenRequest";
 
 /// The patch media types every PATCH operation accepts. kubectl's client-side apply only
 /// computes a strategic merge patch for a kind whose PATCH lists the strategic type.
@@ -405,6 +406,18 @@ impl<'a> Builder<'a> {
             ),
             "binding" => ("Binding", vec![created("Binding", BINDING, "")]),
             "eviction" => ("Eviction", vec![created("Eviction", EVICTION, "policy")]),
+            "token" => (
+                "TokenRequest",
+                vec![created(
+                    "TokenRequest",
+                    TOKEN_REQUEST,
+                    "authentication.k8s.io",
+                )],
+            ),
+            "approval" => (
+                r.kind,
+                self.read_write("Approval", "approval of ", r.definition, self.gvk()),
+            ),
             "finalize" => (
                 r.kind,
                 vec![self.op(
@@ -523,6 +536,13 @@ pub(crate) fn all_paths() -> Vec<(&'static ResourceInfo, PathItem)> {
     let mut out = Vec::new();
     for r in RESOURCES {
         let b = Builder::new(r);
+        if r.create_only {
+            // Reviews are questions: only POST on the collection exists.
+            let mut collection = b.collection();
+            collection.ops.retain(|op| op.action == "post");
+            out.push((r, collection));
+            continue;
+        }
         out.push((r, b.collection()));
         out.push((r, b.item()));
         for sub in r.subresources {

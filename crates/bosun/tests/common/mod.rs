@@ -1,5 +1,6 @@
 //! Test-cluster helpers: start the real `bosun` binary on a free port in a temporary
-//! data dir, run the real `kubectl` against it, and speak raw HTTP to it.
+//! data dir, run the real `kubectl` against it, and speak raw HTTPS to it (verifying
+//! the server against the cluster CA, as the admin or as anyone else).
 
 #![allow(dead_code)]
 
@@ -7,6 +8,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A running `bosun server` process, killed on drop.
@@ -62,7 +64,7 @@ impl TestServer {
             "ready line says how to use it: {line:?}"
         );
         let addr = line
-            .split("http://")
+            .split("https://")
             .nth(1)
             .and_then(|s| s.split_whitespace().next())
             .expect("address in ready line")
@@ -143,14 +145,34 @@ impl TestServer {
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
 
-    /// A raw HTTP/1.1 request; returns status code and body.
+    /// A raw HTTP/1.1 request over TLS as the admin; returns status code and body.
     pub fn http(&self, method: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
-        let mut stream = TcpStream::connect(&self.addr).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
+        self.http_as(&Creds::Admin, method, path, content_type, body)
+    }
+
+    /// A raw HTTP/1.1 request over TLS (the server verified against the cluster CA)
+    /// with the given credentials.
+    pub fn http_as(
+        &self,
+        creds: &Creds,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> (u16, String) {
+        let tcp = TcpStream::connect(&self.addr).expect("connect");
+        tcp.set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
+        let config = self.tls_config(creds);
+        let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
+        let conn = rustls::ClientConnection::new(config, name).expect("tls client");
+        let mut stream = rustls::StreamOwned::new(conn, tcp);
+        let auth = match creds {
+            Creds::Bearer(token) => format!("Authorization: Bearer {token}\r\n"),
+            _ => String::new(),
+        };
         let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: {content_type}\r\nContent-Length: {}\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
             self.addr,
             body.len()
         );
@@ -178,9 +200,53 @@ impl TestServer {
     }
 
     pub fn json(&self, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
-        let (code, text) = self.http(method, path, "application/json", body.as_bytes());
+        self.json_as(&Creds::Admin, method, path, body)
+    }
+
+    pub fn json_as(
+        &self,
+        creds: &Creds,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> (u16, serde_json::Value) {
+        let (code, text) = self.http_as(creds, method, path, "application/json", body.as_bytes());
         let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
         (code, value)
+    }
+
+    /// A TLS client configuration trusting only this server's CA.
+    pub fn tls_config(&self, creds: &Creds) -> Arc<rustls::ClientConfig> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let read = |f: &str| std::fs::read(self.data_dir.join(f)).expect("key material");
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(&read("ca.crt")) {
+            roots.add(cert.expect("CA PEM")).expect("CA");
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_root_certificates(roots);
+        let (cert, key) = match creds {
+            Creds::Admin => (read("admin.crt"), read("admin.key")),
+            Creds::Cert { cert_pem, key_pem } => {
+                (cert_pem.as_bytes().to_vec(), key_pem.as_bytes().to_vec())
+            }
+            Creds::Anonymous | Creds::Bearer(_) => {
+                return Arc::new(builder.with_no_client_auth());
+            }
+        };
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert)
+            .map(|c| c.expect("cert PEM"))
+            .collect();
+        let key = PrivateKeyDer::from_pem_slice(&key).expect("key PEM");
+        Arc::new(
+            builder
+                .with_client_auth_cert(chain, key)
+                .expect("client cert"),
+        )
     }
 
     pub fn kill9(&mut self) {
@@ -201,6 +267,18 @@ impl TestServer {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// Who a raw request speaks as.
+pub enum Creds {
+    /// The admin client certificate from the data dir.
+    Admin,
+    /// No credentials at all.
+    Anonymous,
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// A client certificate and key (PEM).
+    Cert { cert_pem: String, key_pem: String },
 }
 
 impl Drop for TestServer {
