@@ -346,6 +346,15 @@ async fn api(State(state): State<Arc<ServerState>>, request: Request) -> Respons
                 {
                     return answer;
                 }
+                crate::auth::escalation::check(
+                    &state,
+                    &parts.method,
+                    &parts.headers,
+                    &user,
+                    &target,
+                    &body,
+                )
+                .await?;
                 crate::rest::handle(
                     &state,
                     &parts.method,

@@ -152,7 +152,7 @@ fn rbac_view_reads_but_cannot_write_and_can_i_answers() {
     let tokens = home.path().join("tokens.csv");
     std::fs::write(
         &tokens,
-        "jane-token,jane,u-jane\nbob-token,bob,u-bob,\"devs\"\n",
+        "jane-token,jane,u-jane\nbob-token,bob,u-bob,\"devs\"\ncarol-token,carol,u-carol\n",
     )
     .expect("write");
     let server = TestServer::start_with(&["--token-auth-file", tokens.to_str().expect("path")]);
@@ -317,6 +317,96 @@ fn rbac_view_reads_but_cannot_write_and_can_i_answers() {
     let out = kubectl_with(&server, &bob, &["get", "nodes"]);
     let (_, err) = text(&out);
     assert!(err.contains("at the cluster scope"), "{err}");
+
+    // No escalation: a namespace admin may grant what they hold, nothing more.
+    let carol = token_kubeconfig(&server, "carol", "carol-token");
+    server.ok(&[
+        "create",
+        "rolebinding",
+        "carol-admin",
+        "--clusterrole=admin",
+        "--user=carol",
+        "-n",
+        "team",
+    ]);
+    wait_until("carol may bind edit in team", || {
+        kubectl_with(
+            &server,
+            &carol,
+            &[
+                "create",
+                "rolebinding",
+                "jane-edit",
+                "--clusterrole=edit",
+                "--user=jane",
+                "-n",
+                "team",
+            ],
+        )
+        .status
+        .success()
+    });
+    let out = kubectl_with(
+        &server,
+        &carol,
+        &[
+            "create",
+            "rolebinding",
+            "carol-root",
+            "--clusterrole=cluster-admin",
+            "--user=carol",
+            "-n",
+            "team",
+        ],
+    );
+    let (_, err) = text(&out);
+    assert!(
+        err.contains(r#"rolebindings.rbac.authorization.k8s.io "carol-root" is forbidden: user "carol" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:"#),
+        "{err}"
+    );
+    let out = kubectl_with(
+        &server,
+        &carol,
+        &[
+            "create",
+            "role",
+            "node-reader",
+            "--verb=get",
+            "--resource=nodes",
+            "-n",
+            "team",
+        ],
+    );
+    let (_, err) = text(&out);
+    assert!(
+        err.contains(r#"{APIGroups:[""], Resources:["nodes"], Verbs:["get"]}"#),
+        "{err}"
+    );
+    let out = kubectl_with(
+        &server,
+        &carol,
+        &[
+            "create",
+            "role",
+            "pod-reader",
+            "--verb=get",
+            "--resource=pods",
+            "-n",
+            "team",
+        ],
+    );
+    assert!(out.status.success(), "{:?}", text(&out));
+
+    // A binding's roleRef is immutable, with upstream's 422.
+    let binding = |role: &str| {
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: fixed\n  namespace: team\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: {role}\nsubjects:\n- kind: User\n  apiGroup: rbac.authorization.k8s.io\n  name: jane\n"
+        )
+    };
+    server.ok_stdin(&["apply", "-f", "-"], &binding("view"));
+    let out = server.kubectl_with_stdin(&["apply", "-f", "-"], Some(&binding("edit")));
+    let (_, err) = text(&out);
+    assert!(err.contains("cannot change roleRef"), "{err}");
 }
 
 #[test]

@@ -75,6 +75,16 @@ pub(crate) fn validate_kind_create(info: &ResourceInfo, obj: &Value) -> Vec<Fiel
             errs.extend(validate_lease_spec(obj));
             errs
         }
+        ("rbac.authorization.k8s.io", "Role" | "ClusterRole") => {
+            let mut errs = kind_meta(info, obj);
+            errs.extend(super::rbac::validate_role(obj, info.namespaced));
+            errs
+        }
+        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
+            let mut errs = kind_meta(info, obj);
+            errs.extend(super::rbac::validate_binding(obj, info.namespaced));
+            errs
+        }
         // ServiceAccount and kinds without rules of their own: metadata only.
         _ => kind_meta(info, obj),
     }
@@ -180,6 +190,17 @@ pub(crate) fn validate_kind_update(
         ("", "ServiceAccount") => {
             let mut errs = kind_meta_update(info, obj, old);
             errs.extend(kind_meta(info, obj));
+            errs
+        }
+        ("rbac.authorization.k8s.io", "Role" | "ClusterRole") => {
+            let mut errs = kind_meta_update(info, obj, old);
+            errs.extend(super::rbac::validate_role(obj, info.namespaced));
+            errs
+        }
+        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
+            let mut errs = kind_meta_update(info, obj, old);
+            errs.extend(super::rbac::validate_binding(obj, info.namespaced));
+            errs.extend(super::rbac::validate_binding_update(obj, old));
             errs
         }
         _ => kind_meta_update(info, obj, old),

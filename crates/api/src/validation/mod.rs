@@ -17,6 +17,7 @@ pub(crate) mod names;
 mod pod;
 mod probe;
 pub mod quantity;
+mod rbac;
 pub(crate) mod render;
 mod service;
 mod util;

@@ -9,6 +9,7 @@
 //! asked about; nodes meet the node authorizer and node restriction; everyone else RBAC.
 
 mod authorize;
+pub mod escalation;
 mod node;
 pub mod pki;
 pub mod reviews;
