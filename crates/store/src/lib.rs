@@ -16,10 +16,14 @@
 //! The trait is deliberately narrow (get, list, create, update, delete, watch, compact) so
 //! that an etcd backend can implement it with etcd's own revisions and transactions.
 
+pub mod conformance;
 mod embedded;
+mod etcd;
+pub mod testing;
 mod wal;
 
 pub use embedded::EmbeddedStore;
+pub use etcd::{EtcdConfig, EtcdStore};
 
 use std::pin::Pin;
 
