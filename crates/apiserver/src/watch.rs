@@ -86,28 +86,52 @@ impl WatchCache {
         tokio::spawn(async move {
             let mut stream = stream;
             loop {
-                match stream.next().await {
+                let compacted = match stream.next().await {
                     Some(Ok(batch)) => {
                         let Some(cache) = weak.upgrade() else { return };
                         cache.ingest(batch);
+                        continue;
                     }
                     Some(Err(err)) => {
-                        tracing::warn!(%err, "watch cache fell behind the store; restarting from now");
-                        let Some(cache) = weak.upgrade() else { return };
-                        let now = match store.current_revision().await {
-                            Ok(r) => r,
+                        tracing::warn!(%err, "the store watch ended; resuming");
+                        matches!(err, bosun_store::StoreError::Compacted { .. })
+                    }
+                    None => {
+                        tracing::warn!("the store watch closed; resuming");
+                        false
+                    }
+                };
+                // Resume where the cache stopped, so no event is lost (an outage of the
+                // datastore only delays them); only when that history is compacted away
+                // does the cache start over from now.
+                let mut compacted = compacted;
+                loop {
+                    let Some(cache) = weak.upgrade() else { return };
+                    let from = if compacted {
+                        match store.current_revision().await {
+                            Ok(now) => {
+                                cache.reset(now);
+                                now
+                            }
                             Err(_) => {
                                 tokio::time::sleep(Duration::from_secs(1)).await;
                                 continue;
                             }
-                        };
-                        cache.reset(now);
-                        match store.watch("/registry/", now).await {
-                            Ok(s) => stream = s,
-                            Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+                        }
+                    } else {
+                        cache.latest_revision()
+                    };
+                    match store.watch("/registry/", from).await {
+                        Ok(resumed) => {
+                            stream = resumed;
+                            break;
+                        }
+                        Err(bosun_store::StoreError::Compacted { .. }) => compacted = true,
+                        Err(err) => {
+                            tracing::debug!(%err, "resuming the store watch");
+                            tokio::time::sleep(Duration::from_millis(500)).await;
                         }
                     }
-                    None => return,
                 }
             }
         });

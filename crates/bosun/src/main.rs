@@ -89,6 +89,20 @@ struct ServerArgs {
     /// (upstream's `--token-auth-file`).
     #[arg(long, value_name = "FILE")]
     token_auth_file: Option<PathBuf>,
+    /// Where objects live: `embedded` (a crash-safe store in the data dir) or
+    /// `etcd://HOST:PORT[,HOST:PORT…]` (shared by every server of the cluster; the
+    /// controllers and the scheduler then run under leader election).
+    #[arg(long, default_value = "embedded")]
+    datastore: String,
+    /// CA bundle to verify etcd's certificates (makes the etcd connection TLS).
+    #[arg(long, value_name = "FILE")]
+    etcd_cafile: Option<PathBuf>,
+    /// Client certificate for etcd.
+    #[arg(long, value_name = "FILE")]
+    etcd_certfile: Option<PathBuf>,
+    /// Client key for etcd.
+    #[arg(long, value_name = "FILE")]
+    etcd_keyfile: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -286,9 +300,40 @@ async fn server(args: ServerArgs) -> Result<()> {
         }
         None => Default::default(),
     };
-    let store = bosun_store::EmbeddedStore::open(&data_dir.join("store.wal"))
-        .with_context(|| format!("opening the datastore in {}", data_dir.display()))?;
-    let store: Arc<dyn bosun_store::Store> = Arc::new(store);
+    let (store, shared): (Arc<dyn bosun_store::Store>, bool) = if args.datastore == "embedded" {
+        let store = bosun_store::EmbeddedStore::open(&data_dir.join("store.wal"))
+            .with_context(|| format!("opening the datastore in {}", data_dir.display()))?;
+        (Arc::new(store), false)
+    } else {
+        let mut config = bosun_store::EtcdConfig::parse(&args.datastore)
+            .map_err(|e| anyhow::anyhow!("--datastore: {e}"))?;
+        config.ca_file = args.etcd_cafile.clone();
+        config.cert_file = args.etcd_certfile.clone();
+        config.key_file = args.etcd_keyfile.clone();
+        let scheme = if config.ca_file.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        config.endpoints = config
+            .endpoints
+            .iter()
+            .map(|e| format!("{scheme}://{e}"))
+            .collect();
+        let store = bosun_store::EtcdStore::connect(&config)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot reach etcd at {} ({e}); start etcd or fix --datastore",
+                    config.endpoints.join(",")
+                )
+            })?;
+        (Arc::new(store), true)
+    };
+    if shared {
+        // Every server of the cluster must trust and sign with the same keys.
+        pki::share_through_store(&data_dir, store.as_ref()).await?;
+    }
 
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -343,25 +388,49 @@ async fn server(args: ServerArgs) -> Result<()> {
             "default",
         )
     };
-    bosun_controllers::start(
-        as_user("system:kube-controller-manager", &["system:masters"]),
-        bosun_controllers::Options {
-            node_lifecycle: bosun_controllers::node_lifecycle::NodeLifecycleOptions {
-                grace_period: args.node_monitor_grace_period,
-                // Upstream checks every 5 s against a 40 s grace; keep that proportion
-                // when the grace period is shortened.
-                monitor_period: (args.node_monitor_grace_period / 8)
-                    .clamp(Duration::from_millis(250), Duration::from_secs(5)),
-            },
+    let controller_options = bosun_controllers::Options {
+        node_lifecycle: bosun_controllers::node_lifecycle::NodeLifecycleOptions {
+            grace_period: args.node_monitor_grace_period,
+            // Upstream checks every 5 s against a 40 s grace; keep that proportion
+            // when the grace period is shortened.
+            monitor_period: (args.node_monitor_grace_period / 8)
+                .clamp(Duration::from_millis(250), Duration::from_secs(5)),
         },
-    );
-
+    };
+    let controllers_client = as_user("system:kube-controller-manager", &["system:masters"]);
     let scheduler_client = as_user("system:kube-scheduler", &[]);
-    tokio::spawn(async move {
-        if let Err(err) = bosun_scheduler::run(scheduler_client, Default::default()).await {
-            tracing::error!(%err, "scheduler stopped");
-        }
-    });
+    let start_scheduler = |client: kube::Client| {
+        tokio::spawn(async move {
+            if let Err(err) = bosun_scheduler::run(client, Default::default()).await {
+                tracing::error!(%err, "scheduler stopped");
+            }
+        });
+    };
+    if shared {
+        // Several servers share the datastore: each component runs where it holds its
+        // Lease, so two instances never act at once.
+        let identity = bosun_controllers::leader::identity(&host_name());
+        let config = |name: &str| bosun_controllers::leader::LeaderConfig::new(name, &identity);
+        run_when_leading(
+            bosun_controllers::leader::Elector::new(
+                controllers_client.clone(),
+                config("bosun-controller-manager"),
+            ),
+            move || {
+                bosun_controllers::start(controllers_client.clone(), controller_options.clone());
+            },
+        );
+        run_when_leading(
+            bosun_controllers::leader::Elector::new(
+                scheduler_client.clone(),
+                config("bosun-scheduler"),
+            ),
+            move || start_scheduler(scheduler_client.clone()),
+        );
+    } else {
+        bosun_controllers::start(controllers_client, controller_options);
+        start_scheduler(scheduler_client);
+    }
     // In-process nodes report often enough for a shortened grace period.
     let report_every = args
         .hollow
@@ -422,6 +491,38 @@ async fn server(args: ServerArgs) -> Result<()> {
     }
     tracing::info!("bosun server stopped");
     Ok(())
+}
+
+/// Runs `start` while `elector` holds its Lease. The component gets a runtime of its
+/// own, so losing the Lease stops every task it spawned (dropping that runtime) while
+/// the API server in this process keeps serving; it starts afresh when the Lease is
+/// won again.
+fn run_when_leading(
+    mut elector: bosun_controllers::leader::Elector,
+    start: impl Fn() + Send + Sync + 'static,
+) {
+    let start = Arc::new(start);
+    tokio::spawn(async move {
+        loop {
+            elector.acquire().await;
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(err) => {
+                    tracing::error!(%err, "cannot start a runtime for a led component");
+                    return;
+                }
+            };
+            let start = start.clone();
+            runtime.spawn(async move { start() });
+            elector.hold().await;
+            tracing::error!("lost the lease; stopping the component until it is won again");
+            runtime.shutdown_background();
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -60,6 +60,63 @@ pub fn load_or_create(dir: &Path, serving_names: &[String]) -> Result<KeyMateria
     })
 }
 
+/// The store key holding the cluster-wide keys when servers share a datastore.
+const SHARED_KEYS: &str = "/bosun/cluster-keys";
+
+/// With a shared datastore, every server must use the same CA, ServiceAccount key and
+/// join token: the first server to start publishes its own (create-if-absent, so two
+/// racing servers agree on one), the others adopt them into their data dirs. Leaf
+/// certificates signed by a CA that was replaced are re-issued.
+pub async fn share_through_store(dir: &Path, store: &dyn bosun_store::Store) -> Result<()> {
+    let shared = match store.get(SHARED_KEYS).await? {
+        Some(kv) => kv.value,
+        None => {
+            let (ca, ca_key) = load_or_create_ca(dir)?;
+            let sa = match read_optional(&dir.join("sa.key"))? {
+                Some(pem) => pem,
+                None => tokens::ServiceAccountKeys::generate_pem()
+                    .map_err(|e| anyhow::anyhow!("generating the service account key: {e}"))?,
+            };
+            let token = join_token(dir, &ca)?;
+            let value = serde_json::json!({
+                "caCert": ca.cert_pem, "caKey": ca_key, "serviceAccountKey": sa, "joinToken": token,
+            });
+            let bytes = bytes_of(&value)?;
+            match store.create(SHARED_KEYS, bytes.clone().into()).await {
+                Ok(_) => bytes.into(),
+                Err(bosun_store::StoreError::AlreadyExists(kv)) => kv.value,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let value: serde_json::Value =
+        serde_json::from_slice(&shared).context("the shared cluster keys are not JSON")?;
+    let field = |k: &str| -> Result<String> {
+        value[k]
+            .as_str()
+            .map(str::to_string)
+            .with_context(|| format!("the shared cluster keys lack {k}"))
+    };
+    let ca_cert = field("caCert")?;
+    if read_optional(&dir.join("ca.crt"))?.as_deref() != Some(ca_cert.as_str()) {
+        for stale in ["admin.crt", "serving.crt", "node-token"] {
+            let _ = std::fs::remove_file(dir.join(stale));
+        }
+    }
+    write_public(&dir.join("ca.crt"), ca_cert.as_bytes())?;
+    write_private(&dir.join("ca.key"), field("caKey")?.as_bytes())?;
+    write_private(&dir.join("sa.key"), field("serviceAccountKey")?.as_bytes())?;
+    write_private(
+        &dir.join("node-token"),
+        format!("{}\n", field("joinToken")?).as_bytes(),
+    )?;
+    Ok(())
+}
+
+fn bytes_of(value: &serde_json::Value) -> Result<Vec<u8>> {
+    Ok(serde_json::to_vec(value)?)
+}
+
 fn load_or_create_ca(dir: &Path) -> Result<(ClusterCa, String)> {
     let cert_path = dir.join("ca.crt");
     let key_path = dir.join("ca.key");

@@ -12,6 +12,7 @@ pub mod events;
 pub mod expectations;
 pub mod gc;
 pub mod informer;
+pub mod leader;
 pub mod node_lifecycle;
 pub mod queue;
 pub mod replicaset;

@@ -121,6 +121,58 @@ async fn timed<T>(
     }
 }
 
+/// Whether a request failed before it reached any member (a dead member's address
+/// among the endpoints): safe to repeat, writes included, on another member.
+fn not_sent(err: &etcd_client::Error) -> bool {
+    let text = err.to_string();
+    text.contains("tcp connect error") || text.contains("Connection refused")
+}
+
+/// Whether a failed read may simply be repeated: not sent, or a leader election in
+/// progress.
+fn transient(err: &etcd_client::Error) -> bool {
+    let text = err.to_string();
+    not_sent(err) || text.contains("leader changed") || text.contains("no leader")
+}
+
+/// Runs a write, repeating it only if it never reached a member.
+async fn write<T, F, Fut>(mut attempt: F) -> std::result::Result<T, etcd_client::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, etcd_client::Error>>,
+{
+    let mut tries = 0;
+    loop {
+        match timed(attempt()).await {
+            Err(err) if not_sent(&err) && tries < 10 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(20 * tries)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Runs an idempotent read, repeating it through a leader election (reads have no
+/// effect to double; writes are never repeated here, as a dropped answer may hide an
+/// applied write).
+async fn read<T, F, Fut>(mut attempt: F) -> std::result::Result<T, etcd_client::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, etcd_client::Error>>,
+{
+    let mut tries = 0;
+    loop {
+        match timed(attempt()).await {
+            Err(err) if transient(&err) && tries < 10 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(50 * tries)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 impl EtcdStore {
     /// Connects and checks that the cluster answers; fails at once if it does not.
     pub async fn connect(config: &EtcdConfig) -> Result<EtcdStore> {
@@ -177,13 +229,19 @@ impl Store for EtcdStore {
     }
 
     async fn get(&self, key: &str) -> Result<Option<KeyValue>> {
-        let mut kv = self.client.kv_client();
-        let resp = timed(kv.get(key, None)).await.map_err(unavailable)?;
+        let kv = self.client.kv_client();
+        let resp = read(|| {
+            let mut kv = kv.clone();
+            let key = key.to_string();
+            async move { kv.get(key, None).await }
+        })
+        .await
+        .map_err(unavailable)?;
         Ok(resp.kvs().first().map(convert))
     }
 
     async fn list(&self, prefix: &str, options: ListOptions) -> Result<ListResult> {
-        let mut kv = self.client.kv_client();
+        let kv = self.client.kv_client();
         let start = match &options.start_after {
             Some(after) => {
                 let mut k = after.as_bytes().to_vec();
@@ -199,7 +257,13 @@ impl Store for EtcdStore {
         if let Some(limit) = options.limit.filter(|l| *l > 0) {
             get = get.with_limit(limit as i64);
         }
-        let resp = match timed(kv.get(start, Some(get))).await {
+        let resp = match read(|| {
+            let mut kv = kv.clone();
+            let (start, get) = (start.clone(), get.clone());
+            async move { kv.get(start, Some(get)).await }
+        })
+        .await
+        {
             Ok(resp) => resp,
             Err(err) => {
                 let compacted = self.known_compacted().await;
@@ -220,12 +284,18 @@ impl Store for EtcdStore {
     }
 
     async fn create(&self, key: &str, value: Bytes) -> Result<KeyValue> {
-        let mut kv = self.client.kv_client();
+        let kv = self.client.kv_client();
         let txn = Txn::new()
             .when([Compare::version(key, CompareOp::Equal, 0)])
             .and_then([TxnOp::put(key, value.to_vec(), None)])
             .or_else([TxnOp::get(key, None)]);
-        let resp = timed(kv.txn(txn)).await.map_err(unavailable)?;
+        let resp = write(|| {
+            let mut kv = kv.clone();
+            let txn = txn.clone();
+            async move { kv.txn(txn).await }
+        })
+        .await
+        .map_err(unavailable)?;
         let revision = resp.header().map(|h| h.revision()).unwrap_or_default();
         if resp.succeeded() {
             return Ok(KeyValue {
@@ -245,7 +315,7 @@ impl Store for EtcdStore {
     }
 
     async fn update(&self, key: &str, value: Bytes, expected: Revision) -> Result<KeyValue> {
-        let mut kv = self.client.kv_client();
+        let kv = self.client.kv_client();
         let txn = Txn::new()
             .when([Compare::mod_revision(key, CompareOp::Equal, expected)])
             .and_then([TxnOp::put(
@@ -254,7 +324,13 @@ impl Store for EtcdStore {
                 Some(PutOptions::new().with_prev_key()),
             )])
             .or_else([TxnOp::get(key, None)]);
-        let resp = timed(kv.txn(txn)).await.map_err(unavailable)?;
+        let resp = write(|| {
+            let mut kv = kv.clone();
+            let txn = txn.clone();
+            async move { kv.txn(txn).await }
+        })
+        .await
+        .map_err(unavailable)?;
         let revision = resp.header().map(|h| h.revision()).unwrap_or_default();
         let ops = resp.op_responses();
         if resp.succeeded() {
@@ -283,7 +359,7 @@ impl Store for EtcdStore {
     }
 
     async fn delete(&self, key: &str, expected: Option<Revision>) -> Result<KeyValue> {
-        let mut kv = self.client.kv_client();
+        let kv = self.client.kv_client();
         let compare = match expected {
             Some(rev) => Compare::mod_revision(key, CompareOp::Equal, rev),
             None => Compare::version(key, CompareOp::Greater, 0),
@@ -295,7 +371,13 @@ impl Store for EtcdStore {
                 Some(DeleteOptions::new().with_prev_key()),
             )])
             .or_else([TxnOp::get(key, None)]);
-        let resp = timed(kv.txn(txn)).await.map_err(unavailable)?;
+        let resp = write(|| {
+            let mut kv = kv.clone();
+            let txn = txn.clone();
+            async move { kv.txn(txn).await }
+        })
+        .await
+        .map_err(unavailable)?;
         let revision = resp.header().map(|h| h.revision()).unwrap_or_default();
         let ops = resp.op_responses();
         if resp.succeeded() {

@@ -319,6 +319,31 @@ pub async fn bootstrap_policy(state: &ServerState) -> ApiResult<()> {
     for binding in bootstrap_cluster_role_bindings() {
         create_missing(state, bindings, serde_json::to_value(binding)).await?;
     }
+    // bosun's scheduler elects its leader through `kube-system/bosun-scheduler` (upstream's
+    // through `kube-scheduler`, which the default role covers): allow it that Lease.
+    let labels = json!({"kubernetes.io/bootstrapping": "rbac-defaults"});
+    create_missing(
+        state,
+        roles,
+        Ok(json!({
+            "metadata": {"name": "system:bosun:scheduler-leader-election", "labels": labels},
+            "rules": [
+                {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+                {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "resourceNames": ["bosun-scheduler"], "verbs": ["get", "update"]},
+            ],
+        })),
+    )
+    .await?;
+    create_missing(
+        state,
+        bindings,
+        Ok(json!({
+            "metadata": {"name": "system:bosun:scheduler-leader-election", "labels": labels},
+            "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": "system:bosun:scheduler-leader-election"},
+            "subjects": [{"apiGroup": RBAC_GROUP, "kind": "User", "name": "system:kube-scheduler"}],
+        })),
+    )
+    .await?;
     Ok(())
 }
 
