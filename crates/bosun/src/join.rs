@@ -24,18 +24,27 @@ use crate::pki::{needs_renewal, parse_join_token, prepare_data_dir, write_privat
 
 const KUBELET_CLIENT_SIGNER: &str = "kubernetes.io/kube-apiserver-client-kubelet";
 
+/// A client for a kubeconfig. A kubeconfig with several contexts (one per server of
+/// the cluster, as `bosun agent --server A,B` writes) gives a client that fails over
+/// between them.
 pub async fn client_from_kubeconfig(path: &Path) -> Result<kube::Client> {
-    let kubeconfig = kube::config::Kubeconfig::read_from(path)
-        .with_context(|| format!("reading {}", path.display()))?;
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-        .await
-        .context("using the kubeconfig")?;
-    kube::Client::try_from(config).context("building the API client")
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    client_from_text(&text).await
 }
 
-/// Joins `server` as node `name`, or reuses the credentials a previous join left in
-/// `dir`; returns a client authenticated as the node.
+/// Joins the cluster served by `servers` (comma-separated URLs) as node `name`, or
+/// reuses the credentials a previous join left in `dir`; returns a client authenticated
+/// as the node that fails over between the servers.
 pub async fn join(server: &str, token: &str, dir: &Path, name: &str) -> Result<kube::Client> {
+    let servers: Vec<String> = server
+        .split(',')
+        .map(|s| s.trim().trim_end_matches('/').to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if servers.is_empty() {
+        bail!("--server names no server");
+    }
     let Some((ca_hash, credentials)) = parse_join_token(token) else {
         bail!(
             "the join token is malformed: expected K10<64 hex digits>::<id>.<secret> (the server's DATA_DIR/node-token)"
@@ -43,13 +52,28 @@ pub async fn join(server: &str, token: &str, dir: &Path, name: &str) -> Result<k
     };
     prepare_data_dir(dir)?;
     let kubeconfig = dir.join("kubeconfig");
-    if let Some(reused) = reusable(dir, server, name, &ca_hash).await? {
+    if let Some(reused) = reusable(dir, &servers, name, &ca_hash).await? {
         tracing::info!(kubeconfig = %kubeconfig.display(), "reusing this node's certificate");
         return Ok(reused);
     }
-    let ca_pem = discover_ca(server, &ca_hash).await?;
+    let mut discovered = None;
+    let mut errors = Vec::new();
+    for candidate in &servers {
+        match discover_ca(candidate, &ca_hash).await {
+            Ok(pem) => {
+                discovered = Some(pem);
+                break;
+            }
+            // A server with the wrong CA is an attack or a mistake: never try others.
+            Err(err) if err.to_string().contains("refusing to join") => return Err(err),
+            Err(err) => errors.push(format!("{candidate}: {err:#}")),
+        }
+    }
+    let Some(ca_pem) = discovered else {
+        bail!("no server answered: {}", errors.join("; "));
+    };
     let bootstrap = kubeconfig_text(
-        server,
+        &servers,
         &ca_pem,
         "bootstrap",
         &format!("    token: {credentials}\n"),
@@ -60,7 +84,7 @@ pub async fn join(server: &str, token: &str, dir: &Path, name: &str) -> Result<k
     let certificate = request_certificate(&client, &request_pem).await?;
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     let text = kubeconfig_text(
-        server,
+        &servers,
         &ca_pem,
         &user,
         &format!(
@@ -73,7 +97,7 @@ pub async fn join(server: &str, token: &str, dir: &Path, name: &str) -> Result<k
     write_private(&dir.join("node.crt"), certificate.as_bytes())?;
     write_private(&dir.join("ca.crt"), ca_pem.as_bytes())?;
     write_private(&kubeconfig, text.as_bytes())?;
-    println!("bosun agent: joined {server} as {user}");
+    println!("bosun agent: joined {} as {user}", servers.join(","));
     client_from_text(&text).await
 }
 
@@ -81,7 +105,7 @@ pub async fn join(server: &str, token: &str, dir: &Path, name: &str) -> Result<k
 /// certificate is not near expiry.
 async fn reusable(
     dir: &Path,
-    server: &str,
+    servers: &[String],
     name: &str,
     ca_hash: &str,
 ) -> Result<Option<kube::Client>> {
@@ -95,7 +119,10 @@ async fn reusable(
         .and_then(|der| pki::certificate_facts(der).ok());
     let same_node = facts.is_some_and(|f| f.common_name == format!("system:node:{name}"));
     let same_ca = crate::pki::ca_hash(&ca).ok().as_deref() == Some(ca_hash);
-    let same_server = text.contains(&format!("server: {server}\n"));
+    let same_server = servers
+        .iter()
+        .all(|server| text.contains(&format!("server: {server}\n")))
+        && text.matches("server: ").count() == servers.len();
     if !(same_node && same_ca && same_server)
         || needs_renewal(&cert, jiff::Timestamp::now().as_second())
     {
@@ -104,33 +131,47 @@ async fn reusable(
     Ok(Some(client_from_text(&text).await?))
 }
 
-fn kubeconfig_text(server: &str, ca_pem: &str, user: &str, credentials: &str) -> String {
+/// A kubeconfig with one cluster and context per server, all with the same user.
+fn kubeconfig_text(servers: &[String], ca_pem: &str, user: &str, credentials: &str) -> String {
     let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem);
+    let mut clusters = String::new();
+    let mut contexts = String::new();
+    for (i, server) in servers.iter().enumerate() {
+        clusters.push_str(&format!(
+            "- name: server-{i}\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\n"
+        ));
+        contexts.push_str(&format!(
+            "- name: server-{i}\n  context:\n    cluster: server-{i}\n    user: {user}\n"
+        ));
+    }
     format!(
-        "apiVersion: v1
-kind: Config
-clusters:
-- name: bosun
-  cluster:
-    server: {server}
-    certificate-authority-data: {ca}
-users:
-- name: {user}
-  user:
-{credentials}contexts:
-- name: bosun
-  context:
-    cluster: bosun
-    user: {user}
-current-context: bosun
-"
+        "apiVersion: v1\nkind: Config\nclusters:\n{clusters}users:\n- name: {user}\n  user:\n{credentials}contexts:\n{contexts}current-context: server-0\n"
     )
 }
 
 async fn client_from_text(text: &str) -> Result<kube::Client> {
     let kubeconfig = kube::config::Kubeconfig::from_yaml(text)?;
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
-    Ok(kube::Client::try_from(config)?)
+    let names: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
+    let mut clients = Vec::new();
+    for name in &names {
+        let options = kube::config::KubeConfigOptions {
+            context: Some(name.clone()),
+            ..Default::default()
+        };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
+            .await
+            .with_context(|| format!("using context {name} of the kubeconfig"))?;
+        clients.push(kube::Client::try_from(config).context("building the API client")?);
+    }
+    match clients.len() {
+        0 => {
+            let config =
+                kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
+            Ok(kube::Client::try_from(config)?)
+        }
+        1 => Ok(clients.remove(0)),
+        _ => Ok(crate::failover::client(clients)),
+    }
 }
 
 /// Connects once, without trusting anything yet and sending nothing, to read the

@@ -4,8 +4,10 @@
 //! controllers, the scheduler and a local node agent) in one process.
 
 mod bench;
+mod failover;
 mod join;
 mod pki;
+mod snapshot;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -36,6 +38,9 @@ enum Command {
     /// Benchmarks that run the real server as a separate process and print figures.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Point-in-time copies of the embedded datastore.
+    #[command(subcommand)]
+    Snapshot(snapshot::SnapshotCommand),
 }
 
 #[derive(Subcommand)]
@@ -279,6 +284,7 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Server(args) => runtime.block_on(server(args)),
         Command::Agent(args) => runtime.block_on(agent(args)),
+        Command::Snapshot(command) => runtime.block_on(snapshot::run(command)),
         Command::Bench(BenchCommand::Api(args)) => runtime.block_on(bench::api(args)),
         Command::Bench(BenchCommand::Rollout(args)) => runtime.block_on(bench::rollout(args)),
         Command::Bench(BenchCommand::Scheduler(args)) => runtime.block_on(bench::scheduler(args)),

@@ -10,6 +10,15 @@ use std::time::{Duration, Instant};
 use bosun_store::testing::EtcdCluster;
 use common::{NGINX_DEPLOYMENT, TestServer, wait_until, wait_within};
 
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn holder(server: &TestServer, lease: &str) -> String {
     server
         .kubectl(&[
@@ -61,6 +70,38 @@ fn two_servers_share_etcd_and_a_standby_finishes_the_rollout() {
     let b_ca = std::fs::read_to_string(b.data_dir.join("ca.crt")).expect("ca");
     assert_eq!(a_ca, b_ca);
 
+    // A node joins knowing both servers (the join token is the same on both).
+    let token = std::fs::read_to_string(a.data_dir.join("node-token")).expect("token");
+    assert_eq!(
+        token,
+        std::fs::read_to_string(b.data_dir.join("node-token")).expect("token")
+    );
+    let agent_dir = tempfile::tempdir().expect("dir");
+    let servers = format!("https://{},https://{}", a.addr, b.addr);
+    let _agent = Killed(
+        std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
+            .args([
+                "agent",
+                "--server",
+                &servers,
+                "--token",
+                token.trim(),
+                "--name",
+                "edge",
+            ])
+            .args(["--node-status-update-frequency", "1s", "--data-dir"])
+            .arg(agent_dir.path())
+            .env("BOSUN_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("agent runs"),
+    );
+    wait_until("node edge joins", || {
+        b.kubectl(&["get", "lease", "-n", "kube-node-lease", "edge"])
+            .status
+            .success()
+    });
+
     // A rollout through A; the leader dies mid-rollout.
     let deployment = NGINX_DEPLOYMENT.replace("replicas: 3", "replicas: 6");
     a.ok_stdin(&["apply", "-f", "-"], &deployment);
@@ -89,6 +130,24 @@ fn two_servers_share_etcd_and_a_standby_finishes_the_rollout() {
         },
     );
     let takeover = killed.elapsed();
+    // The joined node keeps heartbeating through B.
+    let renewed = |s: &TestServer| {
+        s.ok(&[
+            "get",
+            "lease",
+            "-n",
+            "kube-node-lease",
+            "edge",
+            "-o",
+            "jsonpath={.spec.renewTime}",
+        ])
+    };
+    let seen = renewed(&b);
+    wait_within(
+        "edge renews its lease through B",
+        Duration::from_secs(20),
+        || renewed(&b) != seen,
+    );
     assert!(
         takeover < Duration::from_secs(22),
         "takeover took {takeover:?}"

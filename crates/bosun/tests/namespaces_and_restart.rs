@@ -223,3 +223,74 @@ fn sigterm_stops_cleanly_and_restart_keeps_objects() {
     );
     assert_eq!(snapshot(&server), before);
 }
+
+#[test]
+fn snapshot_saved_while_serving_restores_into_a_new_data_dir() {
+    let home = tempfile::tempdir().expect("tmp");
+    let data = home.path().join("data");
+    let server = TestServer::start_in(&data, home.path());
+    server.ok(&["create", "configmap", "kept", "--from-literal=k=v"]);
+    server.ok_stdin(&["apply", "-f", "-"], common::NGINX_DEPLOYMENT);
+    let file = home.path().join("backup.snap");
+    let bosun = env!("CARGO_BIN_EXE_bosun");
+    let out = std::process::Command::new(bosun)
+        .args(["snapshot", "save", "--data-dir"])
+        .arg(&data)
+        .arg(&file)
+        .output()
+        .expect("bosun runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.starts_with("saved revision "), "{said}");
+    // Written after the snapshot: not in it.
+    server.ok(&["create", "configmap", "later"]);
+    drop(server);
+
+    // Restoring over an existing datastore is refused; into a new dir it works.
+    let out = std::process::Command::new(bosun)
+        .args(["snapshot", "restore", "--data-dir"])
+        .arg(&data)
+        .arg(&file)
+        .output()
+        .expect("bosun runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already holds a datastore"));
+    let restored = home.path().join("restored");
+    let out = std::process::Command::new(bosun)
+        .args(["snapshot", "restore", "--data-dir"])
+        .arg(&restored)
+        .arg(&file)
+        .output()
+        .expect("bosun runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = TestServer::start_in(&restored, home.path());
+    assert_eq!(
+        server.ok(&["get", "configmap", "kept", "-o", "jsonpath={.data.k}"]),
+        "v"
+    );
+    let err = server.fails(&["get", "configmap", "later"]);
+    assert!(err.contains(r#"configmaps "later" not found"#), "{err}");
+    assert!(
+        server
+            .ok(&["get", "deployment", "nginx-deployment", "-o", "name"])
+            .contains("nginx-deployment")
+    );
+    // A corrupt file is refused with a clear error.
+    std::fs::write(home.path().join("junk.snap"), b"not a snapshot").expect("write");
+    let out = std::process::Command::new(bosun)
+        .args(["snapshot", "restore", "--data-dir"])
+        .arg(home.path().join("other"))
+        .arg(home.path().join("junk.snap"))
+        .output()
+        .expect("bosun runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a bosun datastore"));
+}
