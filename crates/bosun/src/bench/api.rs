@@ -23,6 +23,10 @@ pub struct ApiBenchArgs {
     /// Where to write the JSON figures.
     #[arg(long, default_value = "bench-api.json")]
     output: PathBuf,
+    /// The server's datastore: `embedded`, `etcd://…`, or `etcd` to start a local
+    /// three-member etcd cluster for the run (needs the `etcd` binary).
+    #[arg(long, default_value = "embedded")]
+    datastore: String,
 }
 
 pub(crate) fn rss_kib(pid: u32) -> Option<u64> {
@@ -46,8 +50,17 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 pub async fn api(args: ApiBenchArgs) -> Result<()> {
     let dir = tempfile::tempdir().context("temp dir")?;
+    let local_etcd = if args.datastore == "etcd" {
+        Some(bosun_store::testing::EtcdCluster::start(3).map_err(|e| anyhow::anyhow!(e))?)
+    } else {
+        None
+    };
+    let datastore = match &local_etcd {
+        Some(cluster) => cluster.datastore_url(),
+        None => args.datastore.clone(),
+    };
     let started = Instant::now();
-    let child = super::spawn_server(dir.path())?;
+    let child = super::spawn_server_with(dir.path(), &["--datastore", &datastore])?;
     let ready_line = started.elapsed();
     let kubeconfig = kube::config::Kubeconfig::read_from(dir.path().join("kubeconfig"))?;
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
@@ -128,7 +141,9 @@ pub async fn api(args: ApiBenchArgs) -> Result<()> {
         "idle server RSS after 10 s (MiB)",
         idle_rss as f64 / 1024.0
     );
+    println!("{:<34} {:>12}", "datastore", args.datastore);
     let figures = serde_json::json!({
+        "datastore": args.datastore,
         "pods": args.pods,
         "concurrency": args.concurrency,
         "startup_ready_line_ms": ms(ready_line),

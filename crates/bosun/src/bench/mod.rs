@@ -26,6 +26,11 @@ impl Drop for Process {
 /// Starts this binary as `bosun server --no-agent` on a free port with `data_dir`, and
 /// waits for its ready line.
 pub(crate) fn spawn_server(data_dir: &Path) -> Result<Process> {
+    spawn_server_with(data_dir, &[])
+}
+
+/// [`spawn_server`] with extra `bosun server` flags.
+pub(crate) fn spawn_server_with(data_dir: &Path, extra: &[&str]) -> Result<Process> {
     let exe = std::env::current_exe().context("locating the bosun binary")?;
     let mut child = Command::new(exe)
         .args([
@@ -36,6 +41,7 @@ pub(crate) fn spawn_server(data_dir: &Path) -> Result<Process> {
             "--data-dir",
         ])
         .arg(data_dir)
+        .args(extra)
         .env("BOSUN_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
