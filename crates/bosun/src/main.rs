@@ -51,6 +51,10 @@ enum BenchCommand {
     Rollout(bench::RolloutBenchArgs),
     /// Binding many pods over many hollow nodes; hollow node memory.
     Scheduler(bench::SchedulerBenchArgs),
+    /// Exec → ready on an empty and a populated data dir; idle memory.
+    Startup(bench::StartupBenchArgs),
+    /// Many watchers on pods while pods are created: delivery latency, memory.
+    Watch(bench::WatchBenchArgs),
 }
 
 #[derive(clap::Args)]
@@ -288,6 +292,8 @@ fn main() -> Result<()> {
         Command::Bench(BenchCommand::Api(args)) => runtime.block_on(bench::api(args)),
         Command::Bench(BenchCommand::Rollout(args)) => runtime.block_on(bench::rollout(args)),
         Command::Bench(BenchCommand::Scheduler(args)) => runtime.block_on(bench::scheduler(args)),
+        Command::Bench(BenchCommand::Startup(args)) => runtime.block_on(bench::startup(args)),
+        Command::Bench(BenchCommand::Watch(args)) => runtime.block_on(bench::watch(args)),
     }
 }
 

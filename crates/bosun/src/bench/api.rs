@@ -23,6 +23,9 @@ pub struct ApiBenchArgs {
     /// Where to write the JSON figures.
     #[arg(long, default_value = "bench-api.json")]
     output: PathBuf,
+    /// How long the fresh server idles before its memory is read.
+    #[arg(long, default_value_t = 10)]
+    idle_seconds: u64,
     /// The server's datastore: `embedded`, `etcd://…`, or `etcd` to start a local
     /// three-member etcd cluster for the run (needs the `etcd` binary).
     #[arg(long, default_value = "embedded")]
@@ -99,7 +102,7 @@ pub async fn api(args: ApiBenchArgs) -> Result<()> {
     // Idle memory of a fresh server (no objects beyond the bootstrap ones).
     let idle_dir = tempfile::tempdir()?;
     let idle = super::spawn_server(idle_dir.path())?;
-    tokio::time::sleep(Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_secs(args.idle_seconds)).await;
     let idle_rss = rss_kib(idle.0.id()).unwrap_or(0);
     drop(idle);
     drop(child);

@@ -184,7 +184,17 @@ pub async fn rollout(args: RolloutBenchArgs) -> Result<()> {
         "agent RSS, all hollow nodes (MiB)",
         mib(agent_rss)
     );
-    Ok(())
+    write_json(
+        &args.output,
+        &serde_json::json!({
+            "nodes": args.nodes,
+            "replicas": args.replicas,
+            "apply_to_available_s": create.as_secs_f64(),
+            "rolling_update_s": update.as_secs_f64(),
+            "server_rss_kib": server_rss,
+            "agent_rss_kib": agent_rss,
+        }),
+    )
 }
 
 pub async fn scheduler(args: SchedulerBenchArgs) -> Result<()> {

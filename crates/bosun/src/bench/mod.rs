@@ -3,9 +3,11 @@
 
 mod api;
 mod cluster;
+mod scenarios;
 
 pub use api::{ApiBenchArgs, api};
 pub use cluster::{RolloutBenchArgs, SchedulerBenchArgs, rollout, scheduler};
+pub use scenarios::{StartupBenchArgs, WatchBenchArgs, startup, watch};
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -1,0 +1,256 @@
+//! `bosun bench startup` (exec → ready on an empty and on a populated data dir, idle
+//! memory) and `bosun bench watch` (many watchers on pods while pods are created:
+//! event delivery latency and server memory). Like every benchmark here they run the
+//! real server as a separate process, print a table, write JSON and assert nothing.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod};
+use kube::api::{Api, PostParams, WatchEvent, WatchParams};
+
+use super::api::rss_kib;
+
+#[derive(clap::Args)]
+pub struct StartupBenchArgs {
+    /// Objects (ConfigMaps) in the populated data dir.
+    #[arg(long, default_value_t = 100_000)]
+    objects: usize,
+    /// How long the server idles before its memory is read.
+    #[arg(long, default_value_t = 10)]
+    idle_seconds: u64,
+    /// Where to write the JSON figures.
+    #[arg(long, default_value = "bench-startup.json")]
+    output: PathBuf,
+}
+
+#[derive(clap::Args)]
+pub struct WatchBenchArgs {
+    /// Concurrent watches on pods.
+    #[arg(long, default_value_t = 1000)]
+    watchers: usize,
+    /// Pods created while they watch.
+    #[arg(long, default_value_t = 200)]
+    pods: usize,
+    /// Where to write the JSON figures.
+    #[arg(long, default_value = "bench-watch.json")]
+    output: PathBuf,
+}
+
+async fn client_for(dir: &Path) -> Result<kube::Client> {
+    let kubeconfig = kube::config::Kubeconfig::read_from(dir.join("kubeconfig"))?;
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
+    Ok(kube::Client::try_from(config)?)
+}
+
+/// Starts the server on `dir`; returns it, the time from exec to `/readyz` = 200, and
+/// a client.
+async fn start_timed(dir: &Path) -> Result<(super::Process, Duration, kube::Client)> {
+    let started = Instant::now();
+    let server = super::spawn_server(dir)?;
+    let client = client_for(dir).await?;
+    loop {
+        let request = http::Request::get("/readyz").body(Vec::new())?;
+        if client.request_text(request).await.is_ok_and(|t| t == "ok") {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            anyhow::bail!("the server did not become ready");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    Ok((server, started.elapsed(), client))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+pub async fn startup(args: StartupBenchArgs) -> Result<()> {
+    let dir = tempfile::tempdir().context("temp dir")?;
+    let (server, empty_ready, client) = start_timed(dir.path()).await?;
+    tokio::time::sleep(Duration::from_secs(args.idle_seconds)).await;
+    let idle_rss = rss_kib(server.0.id()).unwrap_or(0);
+
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+    let begin = Instant::now();
+    futures::stream::iter(0..args.objects)
+        .map(|i| {
+            let api = api.clone();
+            async move {
+                let cm: ConfigMap = serde_json::from_value(serde_json::json!({
+                    "metadata": {"name": format!("object-{i}"), "labels": {"bench": "startup"}},
+                    "data": {"index": i.to_string()},
+                }))?;
+                api.create(&PostParams::default(), &cm).await?;
+                Ok::<_, anyhow::Error>(())
+            }
+        })
+        .buffer_unordered(32)
+        .try_collect::<Vec<()>>()
+        .await?;
+    let populate = begin.elapsed();
+    drop(server); // SIGKILL: every acknowledged write is in the log
+
+    let (server, full_ready, _client) = start_timed(dir.path()).await?;
+    tokio::time::sleep(Duration::from_secs(args.idle_seconds)).await;
+    let full_idle_rss = rss_kib(server.0.id()).unwrap_or(0);
+    drop(server);
+
+    println!("bosun bench startup ({} objects)", args.objects);
+    println!("{:<44} {:>10}", "figure", "value");
+    println!(
+        "{:<44} {:>10.1}",
+        "exec → /readyz 200, empty data dir (ms)",
+        ms(empty_ready)
+    );
+    println!(
+        "{:<44} {:>10.1}",
+        "idle RSS, empty (MiB)",
+        idle_rss as f64 / 1024.0
+    );
+    println!("{:<44} {:>10.1}", "populating (s)", populate.as_secs_f64());
+    println!(
+        "{:<44} {:>10.1}",
+        "exec → /readyz 200, populated (ms)",
+        ms(full_ready)
+    );
+    println!(
+        "{:<44} {:>10.1}",
+        "idle RSS, populated (MiB)",
+        full_idle_rss as f64 / 1024.0
+    );
+    let figures = serde_json::json!({
+        "objects": args.objects,
+        "empty_ready_ms": ms(empty_ready),
+        "empty_idle_rss_kib": idle_rss,
+        "populate_seconds": populate.as_secs_f64(),
+        "populated_ready_ms": ms(full_ready),
+        "populated_idle_rss_kib": full_idle_rss,
+    });
+    std::fs::write(&args.output, serde_json::to_vec_pretty(&figures)?)?;
+    println!("figures written to {}", args.output.display());
+    Ok(())
+}
+
+fn unix_nanos() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
+
+pub async fn watch(args: WatchBenchArgs) -> Result<()> {
+    let dir = tempfile::tempdir().context("temp dir")?;
+    let server = super::spawn_server(dir.path())?;
+    let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    // A connection carries at most ~100 streams here, so watchers get their own clients.
+    let mut clients = Vec::new();
+    for _ in 0..args.watchers.div_ceil(100).max(1) {
+        clients.push(client_for(dir.path()).await?);
+    }
+    let mut tasks = Vec::new();
+    for w in 0..args.watchers {
+        let api: Api<Pod> = Api::namespaced(clients[w % clients.len()].clone(), "default");
+        let latencies = latencies.clone();
+        tasks.push(tokio::spawn(async move {
+            let params = WatchParams::default().timeout(290);
+            let Ok(stream) = api.watch(&params, "0").await else {
+                return;
+            };
+            let mut stream = Box::pin(stream);
+            while let Some(Ok(event)) = stream.next().await {
+                if let WatchEvent::Added(pod) = event {
+                    let sent: Option<u128> = pod
+                        .metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get("bench/sent-ns"))
+                        .and_then(|s| s.parse().ok());
+                    if let Some(sent) = sent {
+                        let delay = unix_nanos().saturating_sub(sent);
+                        if let Ok(mut all) = latencies.lock() {
+                            all.push(Duration::from_nanos(delay as u64));
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    // Let every watch open before the first pod.
+    tokio::time::sleep(Duration::from_millis(500 + args.watchers as u64)).await;
+    let api: Api<Pod> = Api::namespaced(clients[0].clone(), "default");
+    let begin = Instant::now();
+    for i in 0..args.pods {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": format!("watched-{i}"),
+                         "annotations": {"bench/sent-ns": unix_nanos().to_string()}},
+            "spec": {"containers": [{"name": "app", "image": "nginx:1.25"}]},
+        }))?;
+        api.create(&PostParams::default(), &pod).await?;
+    }
+    let expected = args.pods * args.watchers;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let seen = latencies.lock().map(|l| l.len()).unwrap_or(0);
+        if seen >= expected || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let churn = begin.elapsed();
+    let rss = rss_kib(server.0.id()).unwrap_or(0);
+    for task in &tasks {
+        task.abort();
+    }
+    drop(server);
+    let mut all = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    all.sort();
+    let pick = |p: f64| {
+        all.get(((all.len().max(1) - 1) as f64 * p).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "bosun bench watch ({} watchers, {} pods)",
+        args.watchers, args.pods
+    );
+    println!("{:<40} {:>10}", "figure", "value");
+    println!("{:<40} {:>10}", "events delivered", all.len());
+    println!("{:<40} {:>10}", "events expected", expected);
+    println!(
+        "{:<40} {:>10.2}",
+        "delivery latency p50 (ms)",
+        ms(pick(0.5))
+    );
+    println!(
+        "{:<40} {:>10.2}",
+        "delivery latency p99 (ms)",
+        ms(pick(0.99))
+    );
+    println!(
+        "{:<40} {:>10.2}",
+        "delivery latency max (ms)",
+        ms(pick(1.0))
+    );
+    println!(
+        "{:<40} {:>10.1}",
+        "creates + deliveries (s)",
+        churn.as_secs_f64()
+    );
+    println!("{:<40} {:>10.1}", "server RSS (MiB)", rss as f64 / 1024.0);
+    let figures = serde_json::json!({
+        "watchers": args.watchers,
+        "pods": args.pods,
+        "delivered": all.len(),
+        "expected": expected,
+        "latency_ms": {"p50": ms(pick(0.5)), "p99": ms(pick(0.99)), "max": ms(pick(1.0))},
+        "server_rss_kib": rss,
+    });
+    std::fs::write(&args.output, serde_json::to_vec_pretty(&figures)?)?;
+    println!("figures written to {}", args.output.display());
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! Every benchmark scenario, at a size that takes seconds, so the benchmark code cannot
+//! rot: each must finish, and its JSON must carry figures consistent with what it did
+//! (counts, not speeds — speed is for the full-size runs by hand).
+
+use std::path::Path;
+use std::process::Command;
+
+fn bench(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let output = dir.join(format!("{}.json", args[0]));
+    let out = Command::new(env!("CARGO_BIN_EXE_bosun"))
+        .arg("bench")
+        .args(args)
+        .arg("--output")
+        .arg(&output)
+        .env("BOSUN_LOG", "error")
+        .output()
+        .expect("bosun runs");
+    assert!(
+        out.status.success(),
+        "bench {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("figures written to"), "{table}");
+    let text = std::fs::read_to_string(&output).expect("figures written");
+    serde_json::from_str(&text).expect("figures are JSON")
+}
+
+fn positive(v: &serde_json::Value) -> bool {
+    v.as_f64().is_some_and(|x| x > 0.0)
+}
+
+#[test]
+fn every_scenario_runs_at_a_small_size() {
+    let dir = tempfile::tempdir().expect("dir");
+    let api = bench(
+        dir.path(),
+        &[
+            "api",
+            "--pods",
+            "40",
+            "--concurrency",
+            "4",
+            "--idle-seconds",
+            "1",
+        ],
+    );
+    assert_eq!(api["pods"], 40);
+    assert!(positive(&api["creates_per_second"]), "{api}");
+    assert!(positive(&api["create_latency_ms"]["p99"]), "{api}");
+    assert!(positive(&api["idle_rss_kib"]), "{api}");
+
+    let startup = bench(
+        dir.path(),
+        &["startup", "--objects", "50", "--idle-seconds", "1"],
+    );
+    assert!(positive(&startup["empty_ready_ms"]), "{startup}");
+    assert!(positive(&startup["populated_ready_ms"]), "{startup}");
+    assert!(positive(&startup["populated_idle_rss_kib"]), "{startup}");
+
+    let watch = bench(dir.path(), &["watch", "--watchers", "20", "--pods", "10"]);
+    assert_eq!(watch["expected"], 200);
+    assert_eq!(
+        watch["delivered"], 200,
+        "every watcher saw every pod: {watch}"
+    );
+    assert!(positive(&watch["latency_ms"]["p99"]), "{watch}");
+
+    let rollout = bench(dir.path(), &["rollout", "--nodes", "3", "--replicas", "6"]);
+    assert_eq!(rollout["replicas"], 6, "{rollout}");
+
+    let scheduler = bench(dir.path(), &["scheduler", "--nodes", "4", "--pods", "20"]);
+    assert_eq!(scheduler["pods"], 20, "{scheduler}");
+}
