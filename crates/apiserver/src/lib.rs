@@ -57,6 +57,8 @@ pub async fn build(
     store: Arc<dyn Store>,
     config: Config,
 ) -> Result<(axum::Router, Arc<ServerState>), ApiError> {
+    let metrics = metrics::Metrics::new();
+    let store: Arc<dyn Store> = Arc::new(metrics::MeteredStore::new(store, &metrics));
     let registry = Arc::new(registry::Registry::new(
         store.clone(),
         config.toleration_seconds,
@@ -69,7 +71,7 @@ pub async fn build(
         registry,
         watch_cache,
         advertise_address: config.advertise_address,
-        metrics: metrics::Metrics::new(),
+        metrics,
         auth,
     });
     system::bootstrap(&state, &config.ca_pem).await?;

@@ -1,11 +1,17 @@
 //! `/metrics`: the API server's Prometheus metrics, with upstream's names where they
 //! exist — `apiserver_request_total` and `apiserver_request_duration_seconds` by verb,
 //! resource, subresource and code (recorded by a middleware around every API request),
-//! `apiserver_registered_watchers`, the store revision, and the process's resident memory.
+//! `apiserver_registered_watchers`, `apiserver_storage_objects` by resource, every
+//! datastore call's latency (`bosun_store_request_duration_seconds` by operation and
+//! resource, through [`MeteredStore`]), the store revision, and the process's resident
+//! memory. Other components of the process add theirs with [`Metrics::register`].
 
-use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use bosun_store::{KeyValue, ListOptions, ListResult, Revision, Store, WatchStream};
+use bytes::Bytes;
 
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
@@ -36,9 +42,28 @@ struct DurationLabels {
     subresource: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StoreLabels {
+    operation: String,
+    resource: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResourceLabel {
+    resource: String,
+}
+
+type StoreDurations = Family<StoreLabels, Histogram, fn() -> Histogram>;
+
+fn store_buckets() -> Histogram {
+    Histogram::new(exponential_buckets(0.00005, 2.0, 16))
+}
+
 /// The metrics of one API server.
 pub struct Metrics {
-    registry: Registry,
+    registry: Mutex<Registry>,
+    store_durations: StoreDurations,
+    storage_objects: Family<ResourceLabel, Gauge<i64, AtomicI64>>,
     requests: Family<RequestLabels, Counter>,
     durations: Family<DurationLabels, Histogram>,
     watchers: Gauge,
@@ -75,6 +100,18 @@ impl Metrics {
             "The datastore's current revision (resourceVersion)",
             revision.clone(),
         );
+        let store_durations: StoreDurations = Family::new_with_constructor(store_buckets);
+        registry.register(
+            "bosun_store_request_duration_seconds",
+            "Latency of datastore calls (a write's includes its commit), by operation and resource",
+            store_durations.clone(),
+        );
+        let storage_objects = Family::<ResourceLabel, Gauge<i64, AtomicI64>>::default();
+        registry.register(
+            "apiserver_storage_objects",
+            "Number of stored objects at the time of last check split by kind",
+            storage_objects.clone(),
+        );
         let resident_memory = Gauge::<i64, AtomicI64>::default();
         registry.register(
             "process_resident_memory_bytes",
@@ -82,13 +119,21 @@ impl Metrics {
             resident_memory.clone(),
         );
         Metrics {
-            registry,
+            registry: Mutex::new(registry),
+            store_durations,
+            storage_objects,
             requests,
             durations,
             watchers,
             revision,
             resident_memory,
         }
+    }
+
+    /// Adds another component's metrics (controllers, scheduler) to `/metrics`.
+    pub fn register(&self, add: impl FnOnce(&mut Registry)) {
+        let mut registry = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        add(&mut registry);
     }
 
     /// Counts an open watch until the guard is dropped.
@@ -189,8 +234,17 @@ pub async fn serve(State(state): State<Arc<ServerState>>) -> Response {
     if let Some(rss) = resident_memory_bytes() {
         state.metrics.resident_memory.set(rss);
     }
+    count_objects(&state).await;
     let mut body = String::new();
-    match prometheus_client::encoding::text::encode(&mut body, &state.metrics.registry) {
+    let encoded = {
+        let registry = state
+            .metrics
+            .registry
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        prometheus_client::encoding::text::encode(&mut body, &registry)
+    };
+    match encoded {
         Ok(()) => (
             StatusCode::OK,
             [(
@@ -201,5 +255,138 @@ pub async fn serve(State(state): State<Arc<ServerState>>) -> Response {
         )
             .into_response(),
         Err(_) => crate::ApiError::internal("encoding metrics failed").into_response(),
+    }
+}
+
+/// Counts each resource's stored objects (one keys-only page of one, whose `remaining`
+/// gives the rest), as upstream's `apiserver_storage_objects` does periodically.
+async fn count_objects(state: &ServerState) {
+    for info in bosun_api::resources::RESOURCES
+        .iter()
+        .filter(|r| !r.create_only)
+    {
+        let options = ListOptions {
+            limit: Some(1),
+            ..Default::default()
+        };
+        if let Ok(page) = state
+            .registry
+            .store()
+            .list(&info.storage_prefix(), options)
+            .await
+        {
+            state
+                .metrics
+                .storage_objects
+                .get_or_create(&ResourceLabel {
+                    resource: info.group_resource(),
+                })
+                .set((page.kvs.len() + page.remaining) as i64);
+        }
+    }
+}
+
+/// The resource a storage key belongs to (`pods`, `deployments.apps`).
+fn resource_of(key: &str) -> String {
+    let mut parts = key.trim_start_matches("/registry/").split('/');
+    let first = parts.next().unwrap_or_default();
+    if first.contains('.') || first == "apps" {
+        format!("{}.{first}", parts.next().unwrap_or_default())
+    } else {
+        first.to_string()
+    }
+}
+
+/// A [`Store`] that times every call into [`Metrics`].
+pub struct MeteredStore {
+    inner: Arc<dyn Store>,
+    durations: StoreDurations,
+}
+
+impl MeteredStore {
+    pub fn new(inner: Arc<dyn Store>, metrics: &Metrics) -> MeteredStore {
+        MeteredStore {
+            inner,
+            durations: metrics.store_durations.clone(),
+        }
+    }
+
+    fn observe(&self, operation: &str, key: &str, started: Instant) {
+        self.durations
+            .get_or_create(&StoreLabels {
+                operation: operation.to_string(),
+                resource: resource_of(key),
+            })
+            .observe(started.elapsed().as_secs_f64());
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for MeteredStore {
+    async fn current_revision(&self) -> bosun_store::Result<Revision> {
+        self.inner.current_revision().await
+    }
+    async fn compacted_revision(&self) -> bosun_store::Result<Revision> {
+        self.inner.compacted_revision().await
+    }
+    async fn get(&self, key: &str) -> bosun_store::Result<Option<KeyValue>> {
+        let started = Instant::now();
+        let result = self.inner.get(key).await;
+        self.observe("get", key, started);
+        result
+    }
+    async fn list(&self, prefix: &str, options: ListOptions) -> bosun_store::Result<ListResult> {
+        let started = Instant::now();
+        let result = self.inner.list(prefix, options).await;
+        self.observe("list", prefix, started);
+        result
+    }
+    async fn create(&self, key: &str, value: Bytes) -> bosun_store::Result<KeyValue> {
+        let started = Instant::now();
+        let result = self.inner.create(key, value).await;
+        self.observe("create", key, started);
+        result
+    }
+    async fn update(
+        &self,
+        key: &str,
+        value: Bytes,
+        expected: Revision,
+    ) -> bosun_store::Result<KeyValue> {
+        let started = Instant::now();
+        let result = self.inner.update(key, value, expected).await;
+        self.observe("update", key, started);
+        result
+    }
+    async fn delete(&self, key: &str, expected: Option<Revision>) -> bosun_store::Result<KeyValue> {
+        let started = Instant::now();
+        let result = self.inner.delete(key, expected).await;
+        self.observe("delete", key, started);
+        result
+    }
+    async fn watch(&self, prefix: &str, after: Revision) -> bosun_store::Result<WatchStream> {
+        self.inner.watch(prefix, after).await
+    }
+    async fn compact(&self, revision: Revision) -> bosun_store::Result<()> {
+        let started = Instant::now();
+        let result = self.inner.compact(revision).await;
+        self.observe("compact", "", started);
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn storage_keys_name_their_resource() {
+        assert_eq!(super::resource_of("/registry/pods/default/a"), "pods");
+        assert_eq!(
+            super::resource_of("/registry/apps/deployments/default/a"),
+            "deployments.apps"
+        );
+        assert_eq!(
+            super::resource_of("/registry/coordination.k8s.io/leases/x/y"),
+            "leases.coordination.k8s.io"
+        );
     }
 }

@@ -366,7 +366,7 @@ async fn server(args: ServerArgs) -> Result<()> {
     let (_, join_credentials) = pki::parse_join_token(&keys.join_token)
         .context("the join token in the data dir is malformed")?;
 
-    let (router, _state) = bosun_apiserver::build(
+    let (router, state) = bosun_apiserver::build(
         store,
         bosun_apiserver::Config {
             ca_pem: keys.ca.cert_pem.clone(),
@@ -386,6 +386,11 @@ async fn server(args: ServerArgs) -> Result<()> {
     )
     .await
     .map_err(|e| anyhow::anyhow!("starting the API server: {e}"))?;
+
+    state.metrics.register(|registry| {
+        bosun_controllers::metrics::register(registry);
+        bosun_scheduler::metrics::register(registry);
+    });
 
     // Controllers are API clients like any other, through the router in-process, each
     // with its own identity (the controllers, like upstream's garbage collector, act on

@@ -584,3 +584,66 @@ fn metrics_count_requests_by_verb_resource_and_code() {
         "the closed watch is no longer counted"
     );
 }
+
+#[test]
+fn metrics_cover_storage_controllers_and_scheduler() {
+    let server = TestServer::start_with(&["--hollow-nodes", "1"]);
+    let scrape = || server.http("GET", "/metrics", "text/plain", b"").1;
+    let value = |text: &str, series: &str| -> Option<f64> {
+        text.lines()
+            .find(|l| l.starts_with(series))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+    };
+    let before = scrape();
+    let objects = |text: &str| {
+        value(
+            text,
+            "apiserver_storage_objects{resource=\"deployments.apps\"}",
+        )
+    };
+    assert_eq!(objects(&before), Some(0.0), "{before}");
+    server.ok_stdin(&["apply", "-f", "-"], common::NGINX_DEPLOYMENT);
+    server.ok(&[
+        "rollout",
+        "status",
+        "deployment/nginx-deployment",
+        "--timeout=60s",
+    ]);
+    let after = scrape();
+    assert_eq!(objects(&after), Some(1.0), "{after}");
+    assert_eq!(
+        value(&after, "apiserver_storage_objects{resource=\"pods\"}"),
+        Some(3.0)
+    );
+    // Every datastore write is timed, by operation and resource.
+    assert!(
+        after.contains(
+            "bosun_store_request_duration_seconds_count{operation=\"create\",resource=\"pods\"} 3"
+        ),
+        "{after}"
+    );
+    // The controllers' queues counted the Deployment's keys.
+    let adds =
+        |text: &str, queue: &str| value(text, &format!("workqueue_adds_total{{name=\"{queue}\"}}"));
+    assert!(
+        adds(&after, "deployment").is_some_and(|n| n >= 1.0),
+        "{after}"
+    );
+    assert!(
+        adds(&after, "replicaset").is_some_and(|n| n >= 1.0),
+        "{after}"
+    );
+    assert!(after.contains("workqueue_work_duration_seconds_count{name=\"deployment\"}"));
+    assert!(after.contains("workqueue_depth{name=\"deployment\"}"));
+    // The scheduler placed three pods.
+    assert_eq!(
+        value(
+            &after,
+            "scheduler_schedule_attempts_total{result=\"scheduled\",profile=\"default-scheduler\"}"
+        ),
+        Some(3.0),
+        "{after}"
+    );
+    assert!(after.contains("scheduler_scheduling_attempt_duration_seconds_bucket{"));
+}

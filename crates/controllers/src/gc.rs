@@ -130,7 +130,7 @@ impl GarbageCollector {
         Arc::new(GarbageCollector {
             client,
             caches,
-            queue: WorkQueue::new(),
+            queue: WorkQueue::named("garbage_collector_attempt_to_delete"),
         })
     }
 

@@ -13,6 +13,7 @@ pub mod expectations;
 pub mod gc;
 pub mod informer;
 pub mod leader;
+pub mod metrics;
 pub mod node_lifecycle;
 pub mod queue;
 pub mod replicaset;

@@ -6,9 +6,11 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
+
+use crate::metrics::{QueueLabel, queues};
 
 const BASE_DELAY: Duration = Duration::from_millis(5);
 const MAX_DELAY: Duration = Duration::from_secs(1000);
@@ -19,24 +21,43 @@ struct State<K> {
     dirty: HashSet<K>,
     processing: HashSet<K>,
     failures: HashMap<K, u32>,
+    /// When each waiting key was added, and when each processed key was taken.
+    added_at: HashMap<K, Instant>,
+    taken_at: HashMap<K, Instant>,
 }
 
 pub struct WorkQueue<K> {
     state: Mutex<State<K>>,
     ready: Notify,
+    /// The `name` label of this queue's metrics.
+    label: QueueLabel,
 }
 
 impl<K: Clone + Eq + Hash + Send + 'static> WorkQueue<K> {
     pub fn new() -> Arc<WorkQueue<K>> {
+        WorkQueue::named("unnamed")
+    }
+
+    /// A queue whose metrics carry `name` (upstream's controller queue names).
+    pub fn named(name: &str) -> Arc<WorkQueue<K>> {
         Arc::new(WorkQueue {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 dirty: HashSet::new(),
                 processing: HashSet::new(),
                 failures: HashMap::new(),
+                added_at: HashMap::new(),
+                taken_at: HashMap::new(),
             }),
             ready: Notify::new(),
+            label: QueueLabel {
+                name: name.to_string(),
+            },
         })
+    }
+
+    fn record_depth(&self, depth: usize) {
+        queues().depth.get_or_create(&self.label).set(depth as i64);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State<K>> {
@@ -48,9 +69,13 @@ impl<K: Clone + Eq + Hash + Send + 'static> WorkQueue<K> {
         if !st.dirty.insert(key.clone()) {
             return;
         }
+        queues().adds.get_or_create(&self.label).inc();
+        st.added_at.insert(key.clone(), Instant::now());
         if !st.processing.contains(&key) {
             st.queue.push_back(key);
+            let depth = st.queue.len();
             drop(st);
+            self.record_depth(depth);
             self.ready.notify_one();
         }
     }
@@ -91,9 +116,19 @@ impl<K: Clone + Eq + Hash + Send + 'static> WorkQueue<K> {
                 if let Some(key) = st.queue.pop_front() {
                     st.dirty.remove(&key);
                     st.processing.insert(key.clone());
-                    if !st.queue.is_empty() {
+                    if let Some(added) = st.added_at.remove(&key) {
+                        queues()
+                            .queue_duration
+                            .get_or_create(&self.label)
+                            .observe(added.elapsed().as_secs_f64());
+                    }
+                    st.taken_at.insert(key.clone(), Instant::now());
+                    let depth = st.queue.len();
+                    if depth > 0 {
                         self.ready.notify_one();
                     }
+                    drop(st);
+                    self.record_depth(depth);
                     return key;
                 }
             }
@@ -104,6 +139,12 @@ impl<K: Clone + Eq + Hash + Send + 'static> WorkQueue<K> {
     pub fn done(&self, key: &K) {
         let mut st = self.lock();
         st.processing.remove(key);
+        if let Some(taken) = st.taken_at.remove(key) {
+            queues()
+                .work_duration
+                .get_or_create(&self.label)
+                .observe(taken.elapsed().as_secs_f64());
+        }
         if st.dirty.contains(key) {
             st.queue.push_back(key.clone());
             drop(st);

@@ -356,8 +356,11 @@ impl State {
             return;
         };
         let now = Instant::now();
-        match self.algorithm.schedule(&self.cache, &p.info, &mut self.rng) {
+        let decision = self.algorithm.schedule(&self.cache, &p.info, &mut self.rng);
+        let took = now.elapsed().as_secs_f64();
+        match decision {
             Ok(node) => {
+                crate::metrics::attempt("scheduled", took);
                 debug!(pod = %key, %node, "assuming pod on node");
                 self.cache
                     .charge(&key, &node, PodUsage::from_info(&p.info), true);
@@ -365,10 +368,12 @@ impl State {
                 self.spawn_bind(&p, key, node);
             }
             Err(Failure::NoNodes) => {
+                crate::metrics::attempt("unschedulable", took);
                 self.queue.failed_unschedulable(&key, now, false);
                 self.report_failure(&key, &p.pod, REASON_SCHEDULER_ERROR, NO_NODES);
             }
             Err(Failure::Unschedulable(fit)) => {
+                crate::metrics::attempt("unschedulable", took);
                 self.queue
                     .failed_unschedulable(&key, now, fit.resolvable_nodes > 0);
                 let message = fit.message();

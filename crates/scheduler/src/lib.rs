@@ -13,6 +13,7 @@ pub mod cache;
 pub mod diagnosis;
 mod driver;
 pub mod filter;
+pub mod metrics;
 pub mod nodeinfo;
 pub mod podinfo;
 pub mod quantity;

@@ -61,7 +61,7 @@ impl DeploymentController {
             deployments,
             replica_sets,
             pods,
-            queue: WorkQueue::new(),
+            queue: WorkQueue::named("deployment"),
         })
     }
 

@@ -45,6 +45,8 @@ pub trait Workload:
     const KIND: &'static str;
     /// Event source name.
     const COMPONENT: &'static str;
+    /// Work-queue name in metrics (upstream's).
+    const QUEUE: &'static str;
     /// The ReplicaSet-shaped view the decision logic reads.
     fn view(&self) -> ReplicaSet;
     /// This object with a new status.
@@ -55,6 +57,7 @@ impl Workload for ReplicaSet {
     const API_VERSION: &'static str = "apps/v1";
     const KIND: &'static str = "ReplicaSet";
     const COMPONENT: &'static str = "replicaset-controller";
+    const QUEUE: &'static str = "replicaset";
 
     fn view(&self) -> ReplicaSet {
         self.clone()
@@ -78,6 +81,7 @@ impl Workload for ReplicationController {
     const API_VERSION: &'static str = "v1";
     const KIND: &'static str = "ReplicationController";
     const COMPONENT: &'static str = "replication-controller";
+    const QUEUE: &'static str = "replicationmanager";
 
     fn view(&self) -> ReplicaSet {
         let spec = self.spec.clone().unwrap_or_default();
@@ -136,7 +140,7 @@ impl<W: Workload> ReplicaSetController<W> {
             client,
             replica_sets,
             pods,
-            queue: WorkQueue::new(),
+            queue: WorkQueue::named(W::QUEUE),
             expectations: Expectations::default(),
         })
     }
