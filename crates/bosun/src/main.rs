@@ -55,6 +55,8 @@ enum BenchCommand {
     Startup(bench::StartupBenchArgs),
     /// Many watchers on pods while pods are created: delivery latency, memory.
     Watch(bench::WatchBenchArgs),
+    /// Many hollow nodes and Deployments: time to all available, peak memory, API latency.
+    Density(bench::DensityBenchArgs),
 }
 
 #[derive(clap::Args)]
@@ -294,6 +296,7 @@ fn main() -> Result<()> {
         Command::Bench(BenchCommand::Scheduler(args)) => runtime.block_on(bench::scheduler(args)),
         Command::Bench(BenchCommand::Startup(args)) => runtime.block_on(bench::startup(args)),
         Command::Bench(BenchCommand::Watch(args)) => runtime.block_on(bench::watch(args)),
+        Command::Bench(BenchCommand::Density(args)) => runtime.block_on(bench::density(args)),
     }
 }
 

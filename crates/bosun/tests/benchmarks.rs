@@ -72,4 +72,31 @@ fn every_scenario_runs_at_a_small_size() {
 
     let scheduler = bench(dir.path(), &["scheduler", "--nodes", "4", "--pods", "20"]);
     assert_eq!(scheduler["pods"], 20, "{scheduler}");
+
+    let density = bench(
+        dir.path(),
+        &[
+            "density",
+            "--nodes",
+            "5",
+            "--deployments",
+            "4",
+            "--replicas",
+            "5",
+            "--timeout-seconds",
+            "120",
+        ],
+    );
+    assert_eq!(density["pods"], 20, "{density}");
+    assert_eq!(
+        density["scheduled"], 20.0,
+        "every pod scheduled once: {density}"
+    );
+    assert!(density["all_available_s"].as_f64().is_some(), "{density}");
+    assert!(
+        density["api_latency_ms"]["POST"]["count"]
+            .as_f64()
+            .is_some_and(|c| c >= 4.0),
+        "{density}"
+    );
 }

@@ -43,15 +43,15 @@ pub struct SchedulerBenchArgs {
 }
 
 /// The server (no local node) and an agent process with `nodes` hollow nodes.
-struct Cluster {
+pub(crate) struct Cluster {
     // Dropped first, so the agent does not report the server going away.
-    agent: Process,
-    server: Process,
-    client: kube::Client,
+    pub(crate) agent: Process,
+    pub(crate) server: Process,
+    pub(crate) client: kube::Client,
     _dir: tempfile::TempDir,
 }
 
-async fn start_cluster(nodes: usize) -> Result<Cluster> {
+pub(crate) async fn start_cluster(nodes: usize) -> Result<Cluster> {
     let dir = tempfile::tempdir()?;
     let exe = std::env::current_exe()?;
     let server = super::spawn_server(dir.path())?;

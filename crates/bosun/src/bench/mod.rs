@@ -3,10 +3,12 @@
 
 mod api;
 mod cluster;
+mod density;
 mod scenarios;
 
 pub use api::{ApiBenchArgs, api};
 pub use cluster::{RolloutBenchArgs, SchedulerBenchArgs, rollout, scheduler};
+pub use density::{DensityBenchArgs, density};
 pub use scenarios::{StartupBenchArgs, WatchBenchArgs, startup, watch};
 
 use std::io::{BufRead, BufReader};
