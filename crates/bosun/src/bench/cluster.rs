@@ -24,6 +24,9 @@ pub struct RolloutBenchArgs {
     /// Deployment replicas.
     #[arg(long, default_value_t = 100)]
     replicas: i32,
+    /// How long a hollow container takes to start (kubemark's fake runtime: instantly).
+    #[arg(long, default_value = "1s")]
+    hollow_start_delay: String,
     /// Where to write the JSON figures.
     #[arg(long, default_value = "bench-rollout.json")]
     output: std::path::PathBuf,
@@ -37,6 +40,9 @@ pub struct SchedulerBenchArgs {
     /// Pods to schedule.
     #[arg(long, default_value_t = 10_000)]
     pods: usize,
+    /// How long a hollow container takes to start.
+    #[arg(long, default_value = "1s")]
+    hollow_start_delay: String,
     /// Where to write the JSON figures.
     #[arg(long, default_value = "bench-scheduler.json")]
     output: std::path::PathBuf,
@@ -51,7 +57,7 @@ pub(crate) struct Cluster {
     _dir: tempfile::TempDir,
 }
 
-pub(crate) async fn start_cluster(nodes: usize) -> Result<Cluster> {
+pub(crate) async fn start_cluster(nodes: usize, start_delay: &str) -> Result<Cluster> {
     let dir = tempfile::tempdir()?;
     let exe = std::env::current_exe()?;
     let server = super::spawn_server(dir.path())?;
@@ -64,6 +70,8 @@ pub(crate) async fn start_cluster(nodes: usize) -> Result<Cluster> {
                 "node",
                 "--nodes",
                 &nodes.to_string(),
+                "--hollow-start-delay",
+                start_delay,
                 "--kubeconfig",
             ])
             .arg(&kubeconfig_path)
@@ -140,7 +148,7 @@ async fn rolled_out(api: &Api<Deployment>, name: &str, replicas: i32) -> Result<
 }
 
 pub async fn rollout(args: RolloutBenchArgs) -> Result<()> {
-    let cluster = start_cluster(args.nodes).await?;
+    let cluster = start_cluster(args.nodes, &args.hollow_start_delay).await?;
     let api: Api<Deployment> = Api::namespaced(cluster.client.clone(), "default");
     let deployment: Deployment = serde_json::from_value(serde_json::json!({
         "metadata": {"name": "bench"},
@@ -198,7 +206,7 @@ pub async fn rollout(args: RolloutBenchArgs) -> Result<()> {
 }
 
 pub async fn scheduler(args: SchedulerBenchArgs) -> Result<()> {
-    let cluster = start_cluster(args.nodes).await?;
+    let cluster = start_cluster(args.nodes, &args.hollow_start_delay).await?;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let idle_agent = rss_kib(cluster.agent.0.id());
     let idle_server = rss_kib(cluster.server.0.id());

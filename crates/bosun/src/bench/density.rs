@@ -25,6 +25,9 @@ pub struct DensityBenchArgs {
     /// Replicas of each Deployment.
     #[arg(long, default_value_t = 100)]
     replicas: i32,
+    /// How long a hollow container takes to start.
+    #[arg(long, default_value = "1s")]
+    hollow_start_delay: String,
     /// Give up after this many seconds.
     #[arg(long, default_value_t = 1800)]
     timeout_seconds: u64,
@@ -86,7 +89,7 @@ fn quantiles(metrics: &str) -> BTreeMap<String, (f64, f64, f64)> {
 }
 
 pub async fn density(args: DensityBenchArgs) -> Result<()> {
-    let cluster = super::cluster::start_cluster(args.nodes).await?;
+    let cluster = super::cluster::start_cluster(args.nodes, &args.hollow_start_delay).await?;
     let server_pid = cluster.server.0.id();
     let agent_pid = cluster.agent.0.id();
     let client = cluster.client.clone();
