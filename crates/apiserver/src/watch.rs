@@ -7,7 +7,7 @@
 //! event, and relists.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bosun_api::resources::ResourceInfo;
@@ -37,6 +37,36 @@ pub struct CachedEvent {
     pub revision: i64,
     pub object: Arc<Value>,
     pub prev: Option<Arc<Value>>,
+    /// The event's JSON watch line as ADDED, MODIFIED and DELETED, encoded by the first
+    /// watcher that sends it that way and shared by every other: a thousand watchers
+    /// of pods cost one encoding per event, not a thousand.
+    encoded: [OnceLock<Bytes>; 3],
+}
+
+impl CachedEvent {
+    fn line(&self, kind: &str) -> Bytes {
+        let slot = match kind {
+            "ADDED" => 0,
+            "MODIFIED" => 1,
+            _ => 2,
+        };
+        self.encoded[slot]
+            .get_or_init(|| encode_line(kind, &self.object))
+            .clone()
+    }
+}
+
+/// `{"type":KIND,"object":OBJ}` and a newline, without copying the object.
+fn encode_line(kind: &str, object: &Value) -> Bytes {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        object: &'a Value,
+    }
+    let mut line = serde_json::to_vec(&Line { kind, object }).unwrap_or_default();
+    line.push(b'\n');
+    Bytes::from(line)
 }
 
 struct Ring {
@@ -183,6 +213,7 @@ impl WatchCache {
                 revision: event.kv.mod_revision,
                 object,
                 prev,
+                encoded: Default::default(),
             });
             ring.latest = cached.revision;
             ring.events.push_back(cached.clone());
@@ -264,7 +295,9 @@ async fn send(
     obj: &Value,
 ) -> Result<(), Closed> {
     let object = match &req.render {
-        Render::Object => obj.clone(),
+        Render::Object => {
+            return tx.send(encode_line(kind, obj)).await.map_err(|_| Closed);
+        }
         Render::Table { include_object } if kind != "BOOKMARK" && kind != "ERROR" => {
             bosun_api::table::table(
                 req.info,
@@ -417,5 +450,8 @@ async fn emit(
         (EventKind::Put, true, false) => "DELETED",
         (EventKind::Put, false, false) => return Ok(()),
     };
-    send(tx, req, kind, &event.object).await
+    match req.render {
+        Render::Object => tx.send(event.line(kind)).await.map_err(|_| Closed),
+        Render::Table { .. } => send(tx, req, kind, &event.object).await,
+    }
 }
