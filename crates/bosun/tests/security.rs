@@ -683,3 +683,46 @@ fn nodes_join_with_a_pinned_token_and_touch_only_their_own() {
         assert_eq!(mode, 0o600, "{f}");
     }
 }
+
+#[test]
+fn an_approved_client_csr_is_signed_and_its_certificate_authenticates() {
+    let server = TestServer::start();
+    let (request, key) = bosun_apiserver::auth::pki::client_request("dev", &["devs"]).expect("csr");
+    let csr = format!(
+        "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: dev\nspec:\n  request: {}\n  signerName: kubernetes.io/kube-apiserver-client\n  usages: [\"client auth\"]\n",
+        base64_encode(request.as_bytes())
+    );
+    server.ok_stdin(&["create", "-f", "-"], &csr);
+    // Not a node certificate: it waits for a human.
+    let table = server.ok(&["get", "csr", "dev"]);
+    assert!(
+        table.contains("Pending") && table.contains("admin"),
+        "{table}"
+    );
+    assert_eq!(
+        server.ok(&["get", "csr", "dev", "-o", "jsonpath={.status.certificate}"]),
+        ""
+    );
+    server.ok(&["certificate", "approve", "dev"]);
+    let table = server.ok(&["get", "csr", "dev"]);
+    assert!(table.contains("Approved,Issued"), "{table}");
+    let cert_b64 = server.ok(&["get", "csr", "dev", "-o", "jsonpath={.status.certificate}"]);
+    use base64::Engine;
+    let cert = base64::engine::general_purpose::STANDARD
+        .decode(cert_b64.trim())
+        .expect("base64 certificate");
+    let dev = Creds::Cert {
+        cert_pem: String::from_utf8(cert).expect("PEM"),
+        key_pem: key,
+    };
+    let (code, review) = server.json_as(
+        &dev,
+        "POST",
+        "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+        r#"{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"#,
+    );
+    assert_eq!(code, 201, "{review}");
+    assert_eq!(review["status"]["userInfo"]["username"], "dev");
+    let groups = review["status"]["userInfo"]["groups"].to_string();
+    assert!(groups.contains("devs"), "{groups}");
+}

@@ -18,6 +18,7 @@ mod authorization_v1;
 mod autoscaling_v1;
 mod autoscaling_v2;
 mod batch_v1;
+mod certificates_v1;
 mod coordination_v1;
 mod core_v1_a;
 mod core_v1_b;
@@ -36,6 +37,7 @@ use authorization_v1::*;
 use autoscaling_v1::*;
 use autoscaling_v2::*;
 use batch_v1::*;
+use certificates_v1::*;
 use coordination_v1::*;
 use core_v1_a::*;
 use core_v1_b::*;
@@ -244,6 +246,11 @@ static ROOTS: &[(&str, &str, &Message)] = &[
         "authorization.k8s.io/v1",
         "SelfSubjectRulesReview",
         &AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW,
+    ),
+    (
+        "certificates.k8s.io/v1",
+        "CertificateSigningRequest",
+        &CERTIFICATES_V1_CERTIFICATE_SIGNING_REQUEST,
     ),
 ];
 
