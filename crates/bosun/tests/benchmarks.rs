@@ -44,9 +44,21 @@ fn every_scenario_runs_at_a_small_size() {
             "4",
             "--idle-seconds",
             "1",
+            "--clients",
+            "5",
+            "--mixed-pods",
+            "50",
         ],
     );
     assert_eq!(api["pods"], 40);
+    let mixed = &api["mixed"]["verbs"];
+    assert_eq!(mixed["POST"]["count"], 50, "{api}");
+    assert_eq!(mixed["PATCH"]["count"], 50, "{api}");
+    assert_eq!(mixed["GET"]["count"], 50, "{api}");
+    assert_eq!(
+        mixed["LIST"]["count"], 5,
+        "each client lists after every tenth pod: {api}"
+    );
     assert!(positive(&api["creates_per_second"]), "{api}");
     assert!(positive(&api["create_latency_ms"]["p99"]), "{api}");
     assert!(positive(&api["idle_rss_kib"]), "{api}");

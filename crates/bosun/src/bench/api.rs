@@ -20,6 +20,12 @@ pub struct ApiBenchArgs {
     /// Concurrent requests in flight.
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
+    /// Clients of the mixed phase, each on its own connection.
+    #[arg(long, default_value_t = 100)]
+    clients: usize,
+    /// Pods the mixed phase's clients create, patch, get and list between them.
+    #[arg(long, default_value_t = 5000)]
+    mixed_pods: usize,
     /// Where to write the JSON figures.
     #[arg(long, default_value = "bench-api.json")]
     output: PathBuf,
@@ -97,6 +103,7 @@ pub async fn api(args: ApiBenchArgs) -> Result<()> {
     let mut ok: Vec<Duration> = latencies.into_iter().collect::<Result<_>>()?;
     ok.sort();
     let rate = ok.len() as f64 / wall.as_secs_f64();
+    let mixed = super::mixed::run(dir.path(), args.clients, args.mixed_pods).await?;
     let busy_rss = rss_kib(pid).unwrap_or(0);
 
     // Idle memory of a fresh server (no objects beyond the bootstrap ones).
@@ -145,6 +152,26 @@ pub async fn api(args: ApiBenchArgs) -> Result<()> {
         idle_rss as f64 / 1024.0
     );
     println!("{:<34} {:>12}", "datastore", args.datastore);
+    println!(
+        "mixed phase: {} clients, {} pods, {:.1} s, {:.0} durable writes/s",
+        args.clients,
+        args.mixed_pods,
+        mixed.wall.as_secs_f64(),
+        mixed.writes_per_second()
+    );
+    let mut verbs = serde_json::Map::new();
+    for (verb, took) in &mixed.verbs {
+        println!(
+            "  {verb:<8} {:>7} requests  p50 {:>8.2} ms  p99 {:>8.2} ms",
+            took.len(),
+            ms(percentile(took, 0.5)),
+            ms(percentile(took, 0.99))
+        );
+        verbs.insert(
+            verb.to_string(),
+            serde_json::json!({"count": took.len(), "p50_ms": ms(percentile(took, 0.5)), "p99_ms": ms(percentile(took, 0.99))}),
+        );
+    }
     let figures = serde_json::json!({
         "datastore": args.datastore,
         "pods": args.pods,
@@ -154,6 +181,13 @@ pub async fn api(args: ApiBenchArgs) -> Result<()> {
         "create_latency_ms": {"p50": ms(percentile(&ok, 0.5)), "p99": ms(percentile(&ok, 0.99)), "max": ms(percentile(&ok, 1.0))},
         "rss_after_creates_kib": busy_rss,
         "idle_rss_kib": idle_rss,
+        "mixed": {
+            "clients": args.clients,
+            "pods": args.mixed_pods,
+            "seconds": mixed.wall.as_secs_f64(),
+            "durable_writes_per_second": mixed.writes_per_second(),
+            "verbs": verbs,
+        },
     });
     std::fs::write(&args.output, serde_json::to_vec_pretty(&figures)?)?;
     println!("figures written to {}", args.output.display());

@@ -4,6 +4,7 @@
 mod api;
 mod cluster;
 mod density;
+mod mixed;
 mod scenarios;
 
 pub use api::{ApiBenchArgs, api};
