@@ -81,7 +81,7 @@ pub async fn share_through_store(dir: &Path, store: &dyn bosun_store::Store) -> 
             let value = serde_json::json!({
                 "caCert": ca.cert_pem, "caKey": ca_key, "serviceAccountKey": sa, "joinToken": token,
             });
-            let bytes = bytes_of(&value)?;
+            let bytes = serde_json::to_vec(&value)?;
             match store.create(SHARED_KEYS, bytes.clone().into()).await {
                 Ok(_) => bytes.into(),
                 Err(bosun_store::StoreError::AlreadyExists(kv)) => kv.value,
@@ -111,10 +111,6 @@ pub async fn share_through_store(dir: &Path, store: &dyn bosun_store::Store) -> 
         format!("{}\n", field("joinToken")?).as_bytes(),
     )?;
     Ok(())
-}
-
-fn bytes_of(value: &serde_json::Value) -> Result<Vec<u8>> {
-    Ok(serde_json::to_vec(value)?)
 }
 
 fn load_or_create_ca(dir: &Path) -> Result<(ClusterCa, String)> {

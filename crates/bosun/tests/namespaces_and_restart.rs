@@ -224,6 +224,20 @@ fn sigterm_stops_cleanly_and_restart_keeps_objects() {
     assert_eq!(snapshot(&server), before);
 }
 
+/// `bosun snapshot <verb> --data-dir DIR FILE`.
+fn bosun_snapshot(
+    verb: &str,
+    data_dir: impl AsRef<std::ffi::OsStr>,
+    file: impl AsRef<std::ffi::OsStr>,
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
+        .args(["snapshot", verb, "--data-dir"])
+        .arg(data_dir)
+        .arg(file)
+        .output()
+        .expect("bosun runs")
+}
+
 #[test]
 fn snapshot_saved_while_serving_restores_into_a_new_data_dir() {
     let home = tempfile::tempdir().expect("tmp");
@@ -232,13 +246,7 @@ fn snapshot_saved_while_serving_restores_into_a_new_data_dir() {
     server.ok(&["create", "configmap", "kept", "--from-literal=k=v"]);
     server.ok_stdin(&["apply", "-f", "-"], common::NGINX_DEPLOYMENT);
     let file = home.path().join("backup.snap");
-    let bosun = env!("CARGO_BIN_EXE_bosun");
-    let out = std::process::Command::new(bosun)
-        .args(["snapshot", "save", "--data-dir"])
-        .arg(&data)
-        .arg(&file)
-        .output()
-        .expect("bosun runs");
+    let out = bosun_snapshot("save", &data, &file);
     assert!(
         out.status.success(),
         "{}",
@@ -251,21 +259,11 @@ fn snapshot_saved_while_serving_restores_into_a_new_data_dir() {
     drop(server);
 
     // Restoring over an existing datastore is refused; into a new dir it works.
-    let out = std::process::Command::new(bosun)
-        .args(["snapshot", "restore", "--data-dir"])
-        .arg(&data)
-        .arg(&file)
-        .output()
-        .expect("bosun runs");
+    let out = bosun_snapshot("restore", &data, &file);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("already holds a datastore"));
     let restored = home.path().join("restored");
-    let out = std::process::Command::new(bosun)
-        .args(["snapshot", "restore", "--data-dir"])
-        .arg(&restored)
-        .arg(&file)
-        .output()
-        .expect("bosun runs");
+    let out = bosun_snapshot("restore", &restored, &file);
     assert!(
         out.status.success(),
         "{}",
@@ -285,12 +283,11 @@ fn snapshot_saved_while_serving_restores_into_a_new_data_dir() {
     );
     // A corrupt file is refused with a clear error.
     std::fs::write(home.path().join("junk.snap"), b"not a snapshot").expect("write");
-    let out = std::process::Command::new(bosun)
-        .args(["snapshot", "restore", "--data-dir"])
-        .arg(home.path().join("other"))
-        .arg(home.path().join("junk.snap"))
-        .output()
-        .expect("bosun runs");
+    let out = bosun_snapshot(
+        "restore",
+        home.path().join("other"),
+        home.path().join("junk.snap"),
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a bosun datastore"));
 }

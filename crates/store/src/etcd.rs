@@ -201,6 +201,25 @@ impl EtcdStore {
         Ok(store)
     }
 
+    /// One read of the compaction mark answers both questions: the response header
+    /// carries the current revision, the value the compacted one.
+    async fn mark(&self) -> Result<(Revision, Revision)> {
+        let kv = self.client.kv_client();
+        let resp = read(|| {
+            let mut kv = kv.clone();
+            async move { kv.get(COMPACTED_KEY, None).await }
+        })
+        .await
+        .map_err(unavailable)?;
+        let current = resp.header().map(|h| h.revision()).unwrap_or_default();
+        let compacted = resp
+            .kvs()
+            .first()
+            .and_then(|kv| std::str::from_utf8(kv.value()).ok()?.parse().ok())
+            .unwrap_or_default();
+        Ok((current, compacted))
+    }
+
     async fn known_compacted(&self) -> Revision {
         self.compacted_revision().await.unwrap_or_default()
     }
@@ -209,23 +228,11 @@ impl EtcdStore {
 #[async_trait::async_trait]
 impl Store for EtcdStore {
     async fn current_revision(&self) -> Result<Revision> {
-        let mut kv = self.client.kv_client();
-        let resp = timed(kv.get(COMPACTED_KEY, None))
-            .await
-            .map_err(unavailable)?;
-        Ok(resp.header().map(|h| h.revision()).unwrap_or_default())
+        Ok(self.mark().await?.0)
     }
 
     async fn compacted_revision(&self) -> Result<Revision> {
-        let mut kv = self.client.kv_client();
-        let resp = timed(kv.get(COMPACTED_KEY, None))
-            .await
-            .map_err(unavailable)?;
-        Ok(resp
-            .kvs()
-            .first()
-            .and_then(|kv| std::str::from_utf8(kv.value()).ok()?.parse().ok())
-            .unwrap_or_default())
+        Ok(self.mark().await?.1)
     }
 
     async fn get(&self, key: &str) -> Result<Option<KeyValue>> {
@@ -266,8 +273,7 @@ impl Store for EtcdStore {
         {
             Ok(resp) => resp,
             Err(err) => {
-                let compacted = self.known_compacted().await;
-                let current = self.current_revision().await.unwrap_or_default();
+                let (current, compacted) = self.mark().await.unwrap_or_default();
                 return Err(classify(err, options.revision, current, compacted));
             }
         };

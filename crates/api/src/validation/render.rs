@@ -6,7 +6,9 @@ use serde_json::Value;
 
 use super::util::{IntOrString, get};
 
-/// Go's `strconv.Quote`.
+/// Go's `strconv.Quote`. Go keeps printable Unicode as is and escapes the rest; Rust has
+/// no `unicode.IsPrint`, so "not printable" is approximated as control characters plus
+/// whitespace other than the ASCII space.
 pub(crate) fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -24,7 +26,7 @@ pub(crate) fn go_quote(s: &str) -> String {
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 out.push_str(&format!("\\x{:02x}", c as u32));
             }
-            c if c.is_control() => {
+            c if c.is_control() || (c.is_whitespace() && c != ' ') => {
                 let n = c as u32;
                 if n < 0x10000 {
                     out.push_str(&format!("\\u{n:04x}"));

@@ -94,9 +94,10 @@ pub async fn check(
     if allowed(state, user, verb, namespace, role_resource, &role_name).await? {
         return Ok(());
     }
+    let held = held_rules(state, user, namespace);
     let missing: Vec<String> = rules
         .iter()
-        .flat_map(|rule| uncovered(state, user, namespace, rule))
+        .flat_map(|rule| uncovered(&held, namespace, rule))
         .collect();
     if missing.is_empty() {
         return Ok(());
@@ -134,16 +135,10 @@ async fn allowed(
     ))
 }
 
-/// The parts of `rule` the user does not hold, in upstream's compact rule notation.
-fn uncovered(
-    state: &ServerState,
-    user: &UserInfo,
-    namespace: &str,
-    rule: &PolicyRule,
-) -> Vec<String> {
+/// What `user` holds in `namespace`, as policy rules.
+fn held_rules(state: &ServerState, user: &UserInfo, namespace: &str) -> Vec<PolicyRule> {
     let held = state.auth.rbac().rules_for(user, namespace);
-    let owner: Vec<PolicyRule> = held
-        .resource_rules
+    held.resource_rules
         .iter()
         .map(|r| PolicyRule {
             verbs: r.verbs.clone(),
@@ -157,7 +152,11 @@ fn uncovered(
             non_resource_urls: r.non_resource_urls.clone(),
             ..Default::default()
         }))
-        .collect();
+        .collect()
+}
+
+/// The parts of `rule` not covered by `owner`, in upstream's compact rule notation.
+fn uncovered(owner: &[PolicyRule], namespace: &str, rule: &PolicyRule) -> Vec<String> {
     let covered = |attrs: &Attributes| owner.iter().any(|o| rule_allows(attrs, o));
     let list = |v: &Option<Vec<String>>| v.clone().unwrap_or_default();
     let mut missing = Vec::new();

@@ -321,6 +321,14 @@ async fn token_request(
     Ok(json_response(StatusCode::CREATED, &request))
 }
 
+/// A CSR's `spec.request` (base64 of PEM) as PEM text.
+fn request_pem(csr: &Value) -> Option<String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(csr["spec"]["request"].as_str()?)
+        .ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 fn csr_info() -> &'static bosun_api::resources::ResourceInfo {
     rest::info(CSR_GROUP, "certificatesigningrequests")
 }
@@ -333,11 +341,7 @@ async fn create_csr(state: &ServerState, user: &UserInfo, mut csr: Value) -> Api
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let request_pem = csr["spec"]["request"]
-        .as_str()
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .and_then(|b| String::from_utf8(b).ok());
-    let Some(request_pem) = request_pem.filter(|p| p.contains("CERTIFICATE REQUEST")) else {
+    let Some(request_pem) = request_pem(&csr).filter(|p| p.contains("CERTIFICATE REQUEST")) else {
         return Err(ApiError::invalid(
             csr_info(),
             &name,
@@ -515,11 +519,7 @@ async fn sign(state: &ServerState, name: &str, csr: &Value) -> ApiResult<Value> 
     let Some(ca) = state.auth.ca.as_ref() else {
         return Ok(csr.clone());
     };
-    let pem = csr["spec"]["request"]
-        .as_str()
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .and_then(|b| String::from_utf8(b).ok())
-        .unwrap_or_default();
+    let pem = request_pem(csr).unwrap_or_default();
     let certificate = match ca.sign_client_request(&pem) {
         Ok(cert) => json!(base64::engine::general_purpose::STANDARD.encode(cert)),
         Err(err) => {
