@@ -53,6 +53,7 @@ pub async fn run_pods(
         tasks: JoinSet::new(),
     };
     let mut relisted: Option<HashSet<String>> = None;
+    let mut orphans_checked = false;
     loop {
         tokio::select! {
             event = stream.next() => match event {
@@ -72,6 +73,12 @@ pub async fn run_pods(
                         for uid in gone {
                             d.remove(&uid);
                         }
+                    }
+                    if !orphans_checked {
+                        // Once per agent start: what the runtime still holds of pods that
+                        // were deleted while the agent was away is removed.
+                        orphans_checked = true;
+                        d.remove_orphans();
                     }
                 }
                 Some(Ok(Event::Apply(p))) => d.apply(p),
@@ -131,6 +138,21 @@ impl Dispatcher {
         let (tx, rx) = watch::channel(PodMsg::Pod(pod.clone()));
         self.tasks.spawn(pod::run(node, pod, rx));
         self.pods.insert(uid, Entry::Active(tx));
+    }
+
+    fn remove_orphans(&mut self) {
+        let keep: Arc<HashSet<String>> = Arc::new(
+            self.pods
+                .iter()
+                .filter(|(_, e)| matches!(e, Entry::Active(_)))
+                .map(|(uid, _)| uid.clone())
+                .collect(),
+        );
+        for node in self.nodes.values() {
+            let (runtime, keep) = (node.runtime.clone(), keep.clone());
+            self.tasks
+                .spawn(async move { runtime.remove_orphans(&keep).await });
+        }
     }
 
     fn remove(&mut self, uid: &str) {

@@ -15,6 +15,7 @@ pub mod backoff;
 pub mod clock;
 mod dispatch;
 pub mod image;
+pub mod logs;
 mod node;
 pub mod options;
 pub mod pattern;

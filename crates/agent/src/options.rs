@@ -41,6 +41,9 @@ pub struct AgentOptions {
     pub node_index: Option<u32>,
     /// The node's InternalIP; derived from the index when unset.
     pub node_ip: Option<IpAddr>,
+    /// Port of the node's HTTPS endpoint, published as
+    /// `status.daemonEndpoints.kubeletEndpoint.Port` (upstream: 10250).
+    pub kubelet_port: i32,
 }
 
 impl AgentOptions {
@@ -57,6 +60,7 @@ impl AgentOptions {
             labels: BTreeMap::new(),
             node_index: None,
             node_ip: None,
+            kubelet_port: 10250,
         }
     }
 }

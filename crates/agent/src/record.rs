@@ -291,6 +291,29 @@ impl ContainerRecord {
         self.prev_pull_error = None;
     }
 
+    /// Takes over an instance an earlier run of the agent started and the runtime still
+    /// has: the restart count is the attempt it was created as, `lastState` is what the
+    /// API last showed, and the probes start over from the instance's start.
+    pub fn adopt_instance(
+        &mut self,
+        instance: Instance,
+        attempt: u32,
+        old: Option<&ContainerStatus>,
+        spec: &Container,
+    ) {
+        self.restart_count = i32::try_from(attempt).unwrap_or(i32::MAX);
+        self.last_termination = old
+            .and_then(|o| o.last_state.as_ref())
+            .and_then(|s| s.terminated.as_ref())
+            .map(terminated_from_api);
+        self.probes = match &instance.state {
+            ContainerState::Running { started_at } => trackers(spec, *started_at),
+            _ => Vec::new(),
+        };
+        self.current = Some(instance);
+        self.waiting = None;
+    }
+
     /// Applies the runtime's view of the current instance; true when it just exited.
     pub fn observe(&mut self, state: ContainerState) -> bool {
         let Some(instance) = self.current.as_mut() else {

@@ -27,6 +27,27 @@ const KUBELET_CLIENT_SIGNER: &str = "kubernetes.io/kube-apiserver-client-kubelet
 /// A client for a kubeconfig. A kubeconfig with several contexts (one per server of
 /// the cluster, as `bosun agent --server A,B` writes) gives a client that fails over
 /// between them.
+/// The cluster CA's PEM: from the kubeconfig's `certificate-authority-data` when one is
+/// given, else the `ca.crt` a join left in the agent's data dir.
+pub fn cluster_ca(kubeconfig: Option<&Path>, dir: &Path) -> Result<String> {
+    if let Some(path) = kubeconfig {
+        let config = kube::config::Kubeconfig::read_from(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let data = config
+            .clusters
+            .iter()
+            .filter_map(|c| c.cluster.as_ref())
+            .find_map(|c| c.certificate_authority_data.clone())
+            .with_context(|| format!("{} has no certificate-authority-data", path.display()))?;
+        let pem = base64::engine::general_purpose::STANDARD
+            .decode(data.trim())
+            .context("decoding certificate-authority-data")?;
+        return String::from_utf8(pem).context("certificate-authority-data is not PEM");
+    }
+    std::fs::read_to_string(dir.join("ca.crt"))
+        .with_context(|| format!("reading {}", dir.join("ca.crt").display()))
+}
+
 pub async fn client_from_kubeconfig(path: &Path) -> Result<kube::Client> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;

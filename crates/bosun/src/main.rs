@@ -6,6 +6,7 @@
 mod bench;
 mod failover;
 mod join;
+mod node;
 mod pki;
 mod snapshot;
 
@@ -78,6 +79,8 @@ struct ServerArgs {
     hollow_nodes: usize,
     #[command(flatten)]
     hollow: HollowArgs,
+    #[command(flatten)]
+    runtime: node::RuntimeArgs,
     /// How often old history is compacted (e.g. 300s, 5m); watches older than about
     /// one interval get 410 Gone.
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
@@ -168,12 +171,6 @@ impl HollowArgs {
     }
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum RuntimeArg {
-    /// Simulated containers (for tests and scale runs).
-    Hollow,
-}
-
 #[derive(clap::Args)]
 struct AgentArgs {
     /// Kubeconfig of the server to join (instead of `--server` and `--token`).
@@ -192,9 +189,8 @@ struct AgentArgs {
     /// Node name; with `--nodes N > 1`, the prefix of `NAME-0 … NAME-(N-1)`.
     #[arg(long)]
     name: Option<String>,
-    /// Container runtime (real containers through containerd arrive with the CRI runtime).
-    #[arg(long, value_enum, default_value = "hollow")]
-    runtime: RuntimeArg,
+    #[command(flatten)]
+    runtime: node::RuntimeArgs,
     /// How many nodes this process runs.
     #[arg(long, default_value_t = 1)]
     nodes: usize,
@@ -238,10 +234,25 @@ async fn agent(args: AgentArgs) -> Result<()> {
             "say which server to join: --server URL --token TOKEN, or --kubeconfig FILE"
         ),
     };
-    let RuntimeArg::Hollow = args.runtime;
-    let options = args.hollow.agent_options(name.clone())?;
+    let mut options = args.hollow.agent_options(name.clone())?;
+    let what = if args.nodes == 1 {
+        let ca_pem = join::cluster_ca(args.kubeconfig.as_deref(), &args.data_dir)?;
+        node::prepare(
+            &args.runtime,
+            client.clone(),
+            &mut options,
+            &args.data_dir,
+            &ca_pem,
+        )
+        .await?
+    } else {
+        if args.runtime.runtime == node::RuntimeArg::Cri {
+            anyhow::bail!("--runtime cri runs one node per agent; drop --nodes");
+        }
+        "hollow runtime: containers are simulated".to_string()
+    };
     println!(
-        "bosun agent: running {} hollow node(s) named after {name}",
+        "bosun agent: running {} node(s) named after {name} ({what})",
         args.nodes
     );
     let run = async {
@@ -462,11 +473,21 @@ async fn server(args: ServerArgs) -> Result<()> {
         options.status_update = report_every;
         Ok(options)
     };
+    let mut local_node_line = None;
     if !args.no_agent {
         let name = args.node_name.clone().unwrap_or_else(host_name);
-        let options = node_options(name.clone())?;
+        let mut options = node_options(name.clone())?;
         let client = as_user(&format!("system:node:{name}"), &["system:nodes"]);
-        tracing::info!(node = %options.node_name, "running the local node (hollow runtime: containers are simulated until the CRI runtime lands)");
+        let what = node::prepare(
+            &args.runtime,
+            client.clone(),
+            &mut options,
+            &data_dir.join("node"),
+            &keys.ca.cert_pem,
+        )
+        .await?;
+        tracing::info!(node = %options.node_name, "running the local node ({what})");
+        local_node_line = Some(format!("local node {name}: {what}"));
         tokio::spawn(async move {
             if let Err(err) = bosun_agent::run_node(client, options).await {
                 tracing::error!(%err, "local node agent stopped");
@@ -499,6 +520,9 @@ async fn server(args: ServerArgs) -> Result<()> {
         "nodes join with: bosun agent --server {server_url} --token $(cat {})",
         data_dir.join("node-token").display()
     );
+    if let Some(line) = local_node_line {
+        let _ = writeln!(std::io::stdout(), "{line}");
+    }
 
     let serve = bosun_apiserver::auth::tls::serve(listener, router, tls, shutdown_signal());
     tokio::select! {

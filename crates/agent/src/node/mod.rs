@@ -238,7 +238,9 @@ pub fn desired_status(
             },
         ]),
         daemon_endpoints: Some(NodeDaemonEndpoints {
-            kubelet_endpoint: Some(DaemonEndpoint { port: 10250 }),
+            kubelet_endpoint: Some(DaemonEndpoint {
+                port: ctx.options.kubelet_port,
+            }),
         }),
         node_info: Some(system_info(ctx)),
         ..NodeStatus::default()

@@ -95,6 +95,8 @@ struct Worker {
     written: Option<u64>,
     last_status: Option<PodStatus>,
     terminating: bool,
+    /// Whether the runtime was asked for what an earlier agent left of this pod.
+    adoption_tried: bool,
 }
 
 impl Worker {
@@ -151,6 +153,7 @@ impl Worker {
             written: None,
             last_status: None,
             terminating: false,
+            adoption_tried: false,
         }
     }
 

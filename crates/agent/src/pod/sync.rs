@@ -16,7 +16,7 @@ use crate::record::{
     CREATE_CONTAINER_ERROR, ContainerRecord, ERR_IMAGE_NEVER_PULL, Gate, Instance,
     RUN_CONTAINER_ERROR, Restart,
 };
-use crate::runtime::{ContainerState, ImageInfo, ProbeResult, RuntimeError};
+use crate::runtime::{Adopted, ContainerState, ImageInfo, ProbeResult, RuntimeError};
 
 /// Which list a container is in.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -115,6 +115,13 @@ impl Worker {
     }
 
     async fn create_sandbox(&mut self, now: Timestamp, wake: &mut Wake) -> bool {
+        if !self.adoption_tried {
+            self.adoption_tried = true;
+            if let Some(adopted) = self.node.runtime.adopt(&self.pod).await {
+                self.take_over(adopted);
+                return true;
+            }
+        }
         match self.node.runtime.run_pod_sandbox(&self.pod).await {
             Ok(sandbox) => {
                 let host_network = self
@@ -140,6 +147,64 @@ impl Worker {
                 false
             }
         }
+    }
+
+    /// Continues from what an earlier run of the agent left: its sandbox and the latest
+    /// instance of each container, so nothing is started twice.
+    fn take_over(&mut self, adopted: Adopted) {
+        let host_network = self
+            .pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.host_network)
+            .unwrap_or(false);
+        self.pod_ips = if host_network || adopted.sandbox.ips.is_empty() {
+            vec![self.node.id.host_ip.clone()]
+        } else {
+            adopted.sandbox.ips
+        };
+        self.sandbox = Some(SandboxState {
+            id: adopted.sandbox.id,
+            ready: true,
+        });
+        let pod = self.pod.clone();
+        let spec = pod.spec.as_ref();
+        let status = pod.status.as_ref();
+        let runtime_name = self.node.runtime.name();
+        for c in adopted.containers {
+            let (which, specs, statuses) = match spec
+                .and_then(|s| s.init_containers.as_ref())
+                .is_some_and(|list| list.iter().any(|i| i.name == c.name))
+            {
+                true => (
+                    Which::Init,
+                    spec.and_then(|s| s.init_containers.as_deref()),
+                    status.and_then(|s| s.init_container_statuses.as_deref()),
+                ),
+                false => (
+                    Which::Regular,
+                    spec.map(|s| s.containers.as_slice()),
+                    status.and_then(|s| s.container_statuses.as_deref()),
+                ),
+            };
+            let Some(container_spec) = specs.and_then(|l| l.iter().find(|s| s.name == c.name))
+            else {
+                continue;
+            };
+            let old = statuses.and_then(|l| l.iter().find(|s| s.name == c.name));
+            let Some(record) = self.records(which).iter_mut().find(|r| r.name == c.name) else {
+                continue;
+            };
+            let instance = Instance {
+                container_id: format!("{runtime_name}://{}", c.id),
+                id: c.id,
+                image: c.image.image,
+                image_id: c.image.id,
+                state: c.state,
+            };
+            record.adopt_instance(instance, c.attempt, old, container_spec);
+        }
+        debug!(pod = %self.desc, "took over the pod's running sandbox");
     }
 
     /// Init containers in order. `Some(true)`: all done, regular containers may run;

@@ -7,8 +7,10 @@
 //! hands back the pod IPs. [`hollow::HollowRuntime`] simulates all of it in memory.
 
 mod behaviour;
+pub mod cri;
 pub mod hollow;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -49,6 +51,24 @@ pub enum ContainerState {
         reason: String,
         message: Option<String>,
     },
+}
+
+/// What a runtime still has of a pod from before an agent restart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Adopted {
+    pub sandbox: Sandbox,
+    /// The latest instance of each container, by container name.
+    pub containers: Vec<AdoptedContainer>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdoptedContainer {
+    pub name: String,
+    pub id: String,
+    /// The attempt it was created as: the container's restart count then.
+    pub attempt: u32,
+    pub image: ImageInfo,
+    pub state: ContainerState,
 }
 
 /// The result of running one probe.
@@ -106,6 +126,20 @@ pub trait Runtime: Send + Sync + 'static {
     /// Runs one probe of a running container. A CRI runtime execs `exec` probes in the
     /// container and performs `httpGet`/`tcpSocket`/`grpc` from the node.
     async fn probe(&self, container_id: &str, kind: ProbeKind, probe: &Probe) -> ProbeResult;
+
+    /// The pod's ready sandbox and containers left by an earlier run of the agent, which
+    /// the pod's worker takes over instead of starting duplicates. The hollow runtime
+    /// forgets everything when the process ends, so it has nothing to adopt.
+    async fn adopt(&self, pod: &Pod) -> Option<Adopted> {
+        let _ = pod;
+        None
+    }
+
+    /// Removes the sandboxes (and so the containers) of every pod this node's runtime
+    /// holds whose UID is not in `keep`: pods deleted while the agent was away.
+    async fn remove_orphans(&self, keep: &HashSet<String>) {
+        let _ = keep;
+    }
 
     /// Resolves when any of these containers may have changed state on its own (exited).
     /// The default polls like the kubelet's PLEG relist; a runtime that knows better (the

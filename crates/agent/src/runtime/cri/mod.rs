@@ -1,0 +1,793 @@
+//! The CRI runtime: real containers through a CRI v1 gRPC server (containerd) over its
+//! unix socket, behind the agent's [`Runtime`] trait.
+//!
+//! The runtime owns what the kubelet does between the pod worker and the CRI: it keeps
+//! each sandbox's config (every `CreateContainer` must repeat it), materialises volumes,
+//! resolves environment values, removes a container's older attempts (keeping the last
+//! dead one for `kubectl logs --previous`), runs exec probes through `ExecSync` and
+//! network probes from the node, and on start-up adopts what an earlier agent left
+//! running and removes what belongs to pods that are gone. Logs are written by the
+//! runtime under `ROOT/logs/<namespace>_<pod>_<uid>/<container>/<attempt>.log` and served
+//! by [`crate::logs`].
+
+mod config;
+mod probe;
+mod volumes;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use hyper_util::rt::TokioIo;
+use jiff::Timestamp;
+use k8s_cri::v1 as cri;
+use k8s_cri::v1::image_service_client::ImageServiceClient;
+use k8s_cri::v1::runtime_service_client::RuntimeServiceClient;
+use k8s_openapi::api::core::v1::{Container, Pod, Probe};
+use tonic::transport::{Channel, Endpoint};
+use tracing::{debug, warn};
+
+pub use config::{CONTAINER_NAME_LABEL, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL};
+use config::{MANAGED_LABEL, PodRef, Resolved};
+use volumes::PodVolumes;
+
+use super::{
+    Adopted, AdoptedContainer, ContainerState, ImageInfo, ProbeResult, Runtime, RuntimeError,
+    Sandbox,
+};
+use crate::image::normalize;
+use crate::probe::{ProbeKind, ProbeTiming};
+
+/// The node a runtime object belongs to, so agents sharing one containerd never clean up
+/// each other's pods.
+const NODE_LABEL: &str = "io.bosun.node";
+
+/// containerd's default CRI socket.
+pub const DEFAULT_SOCKET: &str = "/run/containerd/containerd.sock";
+
+/// How the CRI runtime is set up.
+#[derive(Clone, Debug)]
+pub struct CriOptions {
+    pub socket: PathBuf,
+    /// Where pod logs and volumes live.
+    pub root: PathBuf,
+    pub node_name: String,
+    /// The node's IP, for `status.hostIP` field references.
+    pub host_ip: String,
+}
+
+struct SandboxEntry {
+    config: cri::PodSandboxConfig,
+    ips: Vec<String>,
+    volumes: PodVolumes,
+}
+
+struct ContainerEntry {
+    sandbox_id: String,
+    spec: Container,
+}
+
+#[derive(Default)]
+struct State {
+    sandboxes: HashMap<String, SandboxEntry>,
+    containers: HashMap<String, ContainerEntry>,
+}
+
+pub struct CriRuntime {
+    channel: Channel,
+    client: kube::Client,
+    options: CriOptions,
+    name: String,
+    version: String,
+    dns: cri::DnsConfig,
+    state: Mutex<State>,
+}
+
+fn failed(context: &str, status: tonic::Status) -> RuntimeError {
+    RuntimeError::Failed(format!("{context}: {}", status.message()))
+}
+
+fn timestamp(nanos: i64) -> Option<Timestamp> {
+    (nanos > 0)
+        .then(|| Timestamp::from_nanosecond(i128::from(nanos)).ok())
+        .flatten()
+}
+
+/// Connects to the CRI socket (a unix socket; tonic needs a URI, which is ignored).
+pub async fn channel(socket: &Path) -> Result<Channel, RuntimeError> {
+    let path = socket.to_path_buf();
+    Endpoint::try_from("http://[::1]:50051")
+        .map_err(|e| RuntimeError::Failed(e.to_string()))?
+        .connect_with_connector(tower::service_fn(move |_: http::Uri| {
+            let path = path.clone();
+            async move {
+                Ok::<_, std::io::Error>(TokioIo::new(tokio::net::UnixStream::connect(path).await?))
+            }
+        }))
+        .await
+        .map_err(|e| {
+            RuntimeError::Failed(format!(
+                "connecting to the CRI socket {}: {e}",
+                socket.display()
+            ))
+        })
+}
+
+impl CriRuntime {
+    /// Connects and checks that the runtime answers CRI v1.
+    pub async fn connect(client: kube::Client, options: CriOptions) -> Result<Self, RuntimeError> {
+        let channel = channel(&options.socket).await?;
+        let version = RuntimeServiceClient::new(channel.clone())
+            .version(cri::VersionRequest {
+                version: "v1".to_string(),
+            })
+            .await
+            .map_err(|e| failed(&format!("CRI Version on {}", options.socket.display()), e))?
+            .into_inner();
+        let dns = std::fs::read_to_string("/etc/resolv.conf")
+            .map(|t| config::parse_resolv_conf(&t))
+            .unwrap_or_default();
+        std::fs::create_dir_all(options.root.join("logs")).map_err(|e| {
+            RuntimeError::Failed(format!("creating {}: {e}", options.root.display()))
+        })?;
+        Ok(Self {
+            channel,
+            client,
+            options,
+            name: version.runtime_name,
+            version: version.runtime_version,
+            dns,
+            state: Mutex::new(State::default()),
+        })
+    }
+
+    fn rt(&self) -> RuntimeServiceClient<Channel> {
+        RuntimeServiceClient::new(self.channel.clone())
+    }
+
+    fn images(&self) -> ImageServiceClient<Channel> {
+        ImageServiceClient::new(self.channel.clone())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn log_directory(&self, pod: &Pod) -> PathBuf {
+        self.options
+            .root
+            .join("logs")
+            .join(PodRef::of(pod).log_dir_name())
+    }
+
+    fn own_labels(&self) -> HashMap<String, String> {
+        HashMap::from([
+            (MANAGED_LABEL.to_string(), "true".to_string()),
+            (NODE_LABEL.to_string(), self.options.node_name.clone()),
+        ])
+    }
+
+    async fn sandboxes_with(&self, mut labels: HashMap<String, String>) -> Vec<cri::PodSandbox> {
+        labels.extend(self.own_labels());
+        match self
+            .rt()
+            .list_pod_sandbox(cri::ListPodSandboxRequest {
+                filter: Some(cri::PodSandboxFilter {
+                    label_selector: labels,
+                    ..Default::default()
+                }),
+            })
+            .await
+        {
+            Ok(r) => r.into_inner().items,
+            Err(e) => {
+                warn!(error = %e.message(), "CRI ListPodSandbox failed");
+                Vec::new()
+            }
+        }
+    }
+
+    async fn containers_with(&self, filter: cri::ContainerFilter) -> Vec<cri::Container> {
+        match self
+            .rt()
+            .list_containers(cri::ListContainersRequest {
+                filter: Some(filter),
+            })
+            .await
+        {
+            Ok(r) => r.into_inner().containers,
+            Err(e) => {
+                warn!(error = %e.message(), "CRI ListContainers failed");
+                Vec::new()
+            }
+        }
+    }
+
+    async fn sandbox_ips(&self, id: &str) -> Result<Vec<String>, RuntimeError> {
+        let status = self
+            .rt()
+            .pod_sandbox_status(cri::PodSandboxStatusRequest {
+                pod_sandbox_id: id.to_string(),
+                verbose: false,
+            })
+            .await
+            .map_err(|e| failed("PodSandboxStatus", e))?
+            .into_inner();
+        let network = status.status.and_then(|s| s.network);
+        Ok(network
+            .map(|n| {
+                std::iter::once(n.ip)
+                    .chain(n.additional_ips.into_iter().map(|p| p.ip))
+                    .filter(|ip| !ip.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn remove_sandbox_fully(&self, id: &str, uid: Option<&str>) {
+        let mut rt = self.rt();
+        let _ = rt
+            .stop_pod_sandbox(cri::StopPodSandboxRequest {
+                pod_sandbox_id: id.to_string(),
+            })
+            .await;
+        if let Err(e) = rt
+            .remove_pod_sandbox(cri::RemovePodSandboxRequest {
+                pod_sandbox_id: id.to_string(),
+            })
+            .await
+        {
+            warn!(sandbox = id, error = %e.message(), "CRI RemovePodSandbox failed");
+        }
+        if let Some(uid) = uid.filter(|u| !u.is_empty()) {
+            let _ = std::fs::remove_dir_all(volumes::pod_dir(&self.options.root, uid));
+        }
+        let mut state = self.lock();
+        state.sandboxes.remove(id);
+        state.containers.retain(|_, c| c.sandbox_id != id);
+    }
+
+    async fn container_state(
+        &self,
+        id: &str,
+    ) -> Result<(cri::ContainerStatus, ContainerState), RuntimeError> {
+        let status = self
+            .rt()
+            .container_status(cri::ContainerStatusRequest {
+                container_id: id.to_string(),
+                verbose: false,
+            })
+            .await
+            .map_err(|e| {
+                if e.code() == tonic::Code::NotFound {
+                    RuntimeError::NotFound {
+                        kind: "container",
+                        id: id.to_string(),
+                    }
+                } else {
+                    failed("ContainerStatus", e)
+                }
+            })?
+            .into_inner()
+            .status
+            .ok_or_else(|| RuntimeError::NotFound {
+                kind: "container",
+                id: id.to_string(),
+            })?;
+        let state = match cri::ContainerState::try_from(status.state) {
+            Ok(cri::ContainerState::ContainerRunning) => ContainerState::Running {
+                started_at: timestamp(status.started_at).unwrap_or_else(Timestamp::now),
+            },
+            Ok(cri::ContainerState::ContainerExited) => ContainerState::Exited {
+                started_at: timestamp(status.started_at),
+                finished_at: timestamp(status.finished_at).unwrap_or_else(Timestamp::now),
+                exit_code: status.exit_code,
+                reason: if status.reason.is_empty() {
+                    if status.exit_code == 0 {
+                        "Completed"
+                    } else {
+                        "Error"
+                    }
+                    .to_string()
+                } else {
+                    status.reason.clone()
+                },
+                message: Some(status.message.clone()).filter(|m| !m.is_empty()),
+            },
+            Ok(cri::ContainerState::ContainerCreated) => ContainerState::Created,
+            _ => ContainerState::Exited {
+                started_at: timestamp(status.started_at),
+                finished_at: Timestamp::now(),
+                exit_code: 255,
+                reason: "Unknown".to_string(),
+                message: None,
+            },
+        };
+        Ok((status, state))
+    }
+
+    /// Removes older attempts of a container in a sandbox, keeping the newest one below
+    /// `attempt` (`kubectl logs --previous` reads it) and freeing the name `attempt` uses.
+    async fn prune_attempts(&self, sandbox_id: &str, name: &str, attempt: u32) {
+        let mut labels = self.own_labels();
+        labels.insert(CONTAINER_NAME_LABEL.to_string(), name.to_string());
+        let existing = self
+            .containers_with(cri::ContainerFilter {
+                pod_sandbox_id: sandbox_id.to_string(),
+                label_selector: labels,
+                ..Default::default()
+            })
+            .await;
+        let keep = existing
+            .iter()
+            .filter_map(|c| c.metadata.as_ref().map(|m| m.attempt))
+            .filter(|a| *a < attempt)
+            .max();
+        for c in existing {
+            let a = c.metadata.as_ref().map_or(0, |m| m.attempt);
+            if Some(a) != keep {
+                debug!(container = %c.id, attempt = a, "removing an old container attempt");
+                let _ = self
+                    .rt()
+                    .remove_container(cri::RemoveContainerRequest {
+                        container_id: c.id.clone(),
+                    })
+                    .await;
+                self.lock().containers.remove(&c.id);
+            }
+        }
+    }
+
+    /// The newest and the previous instance of a container, for logs: their log files and
+    /// whether the newest still runs.
+    pub async fn log_files(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+    ) -> Vec<(PathBuf, bool)> {
+        let mut labels = self.own_labels();
+        labels.insert(POD_NAMESPACE_LABEL.to_string(), namespace.to_string());
+        labels.insert(POD_NAME_LABEL.to_string(), pod.to_string());
+        labels.insert(CONTAINER_NAME_LABEL.to_string(), container.to_string());
+        let mut found = self
+            .containers_with(cri::ContainerFilter {
+                label_selector: labels,
+                ..Default::default()
+            })
+            .await;
+        found.sort_by_key(|c| (c.metadata.as_ref().map_or(0, |m| m.attempt), c.created_at));
+        found
+            .iter()
+            .rev()
+            .take(2)
+            .map(|c| {
+                let uid = c.labels.get(POD_UID_LABEL).cloned().unwrap_or_default();
+                let attempt = c.metadata.as_ref().map_or(0, |m| m.attempt);
+                let path = self
+                    .options
+                    .root
+                    .join("logs")
+                    .join(format!("{namespace}_{pod}_{uid}"))
+                    .join(container)
+                    .join(format!("{attempt}.log"));
+                let running = c.state == cri::ContainerState::ContainerRunning as i32
+                    || c.state == cri::ContainerState::ContainerCreated as i32;
+                (path, running)
+            })
+            .collect()
+    }
+
+    async fn exec_probe(&self, id: &str, command: &[String], timeout: Duration) -> ProbeResult {
+        let request = cri::ExecSyncRequest {
+            container_id: id.to_string(),
+            cmd: command.to_vec(),
+            timeout: i64::try_from(timeout.as_secs()).unwrap_or(1).max(1),
+        };
+        match self.rt().exec_sync(request).await {
+            Ok(r) => {
+                let r = r.into_inner();
+                if r.exit_code == 0 {
+                    ProbeResult::Success
+                } else {
+                    let mut output = String::from_utf8_lossy(&r.stdout).into_owned();
+                    output.push_str(&String::from_utf8_lossy(&r.stderr));
+                    ProbeResult::Failure(output)
+                }
+            }
+            Err(e) => ProbeResult::Failure(e.message().to_string()),
+        }
+    }
+}
+
+#[async_trait]
+impl Runtime for CriRuntime {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn version(&self) -> String {
+        self.version.clone()
+    }
+
+    async fn run_pod_sandbox(&self, pod: &Pod) -> Result<Sandbox, RuntimeError> {
+        let r = PodRef::of(pod);
+        // Leftovers of this pod (a sandbox that died, a half-made one) would reserve the
+        // sandbox name: remove them and take the next attempt.
+        let old = self
+            .sandboxes_with(HashMap::from([(
+                POD_UID_LABEL.to_string(),
+                r.uid.to_string(),
+            )]))
+            .await;
+        let attempt = old
+            .iter()
+            .filter_map(|s| s.metadata.as_ref().map(|m| m.attempt + 1))
+            .max()
+            .unwrap_or(0);
+        for s in &old {
+            self.remove_sandbox_fully(&s.id, None).await;
+        }
+        let volumes = PodVolumes::prepare(
+            &self.client,
+            &self.options.root,
+            pod,
+            &self.options.node_name,
+        )
+        .await
+        .map_err(RuntimeError::Failed)?;
+        let log_directory = self.log_directory(pod);
+        std::fs::create_dir_all(&log_directory).map_err(|e| {
+            RuntimeError::Failed(format!("creating {}: {e}", log_directory.display()))
+        })?;
+        let mut config = config::sandbox_config(
+            pod,
+            attempt,
+            log_directory.to_string_lossy().into_owned(),
+            self.dns.clone(),
+        );
+        config.labels.extend(self.own_labels());
+        let id = self
+            .rt()
+            .run_pod_sandbox(cri::RunPodSandboxRequest {
+                config: Some(config.clone()),
+                runtime_handler: String::new(),
+            })
+            .await
+            .map_err(|e| failed("failed to create pod sandbox", e))?
+            .into_inner()
+            .pod_sandbox_id;
+        let ips = if config::host_network(pod) {
+            Vec::new()
+        } else {
+            self.sandbox_ips(&id).await?
+        };
+        self.lock().sandboxes.insert(
+            id.clone(),
+            SandboxEntry {
+                config,
+                ips: ips.clone(),
+                volumes,
+            },
+        );
+        Ok(Sandbox { id, ips })
+    }
+
+    async fn stop_pod_sandbox(&self, sandbox_id: &str) -> Result<(), RuntimeError> {
+        self.rt()
+            .stop_pod_sandbox(cri::StopPodSandboxRequest {
+                pod_sandbox_id: sandbox_id.to_string(),
+            })
+            .await
+            .map_err(|e| failed("StopPodSandbox", e))?;
+        Ok(())
+    }
+
+    async fn remove_pod_sandbox(&self, sandbox_id: &str) -> Result<(), RuntimeError> {
+        let uid = self
+            .lock()
+            .sandboxes
+            .get(sandbox_id)
+            .and_then(|s| s.config.metadata.as_ref().map(|m| m.uid.clone()));
+        self.remove_sandbox_fully(sandbox_id, uid.as_deref()).await;
+        Ok(())
+    }
+
+    async fn image_status(&self, image: &str) -> Result<Option<ImageInfo>, RuntimeError> {
+        let found = self
+            .images()
+            .image_status(cri::ImageStatusRequest {
+                image: Some(cri::ImageSpec {
+                    image: image.to_string(),
+                    ..Default::default()
+                }),
+                verbose: false,
+            })
+            .await
+            .map_err(|e| failed("ImageStatus", e))?
+            .into_inner()
+            .image;
+        Ok(found.map(|i| ImageInfo {
+            image: normalize(image),
+            id: i.repo_digests.first().cloned().unwrap_or(i.id),
+        }))
+    }
+
+    async fn pull_image(&self, image: &str) -> Result<ImageInfo, RuntimeError> {
+        self.images()
+            .pull_image(cri::PullImageRequest {
+                image: Some(cri::ImageSpec {
+                    image: image.to_string(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| RuntimeError::Failed(e.message().to_string()))?;
+        self.image_status(image)
+            .await?
+            .ok_or_else(|| RuntimeError::Failed(format!("image {image:?} missing after its pull")))
+    }
+
+    async fn create_container(
+        &self,
+        sandbox_id: &str,
+        pod: &Pod,
+        container: &Container,
+        attempt: u32,
+        image: &ImageInfo,
+    ) -> Result<String, RuntimeError> {
+        let (sandbox_config, mounts, ips) = {
+            let state = self.lock();
+            let entry = state
+                .sandboxes
+                .get(sandbox_id)
+                .ok_or_else(|| RuntimeError::NotFound {
+                    kind: "sandbox",
+                    id: sandbox_id.to_string(),
+                })?;
+            (
+                entry.config.clone(),
+                entry.volumes.mounts(container),
+                entry.ips.clone(),
+            )
+        };
+        let mut resolved = Resolved {
+            pod_ips: ips,
+            host_ip: self.options.host_ip.clone(),
+            node_name: self.options.node_name.clone(),
+            mounts: mounts.map_err(RuntimeError::Failed)?,
+            ..Resolved::default()
+        };
+        if config::host_network(pod) {
+            resolved.pod_ips = vec![self.options.host_ip.clone()];
+        }
+        volumes::env_values(&self.client, pod, container, &mut resolved)
+            .await
+            .map_err(RuntimeError::Failed)?;
+        self.prune_attempts(sandbox_id, &container.name, attempt)
+            .await;
+        let mut config = config::container_config(pod, container, attempt, &image.image, &resolved);
+        config.labels.extend(self.own_labels());
+        let id = self
+            .rt()
+            .create_container(cri::CreateContainerRequest {
+                pod_sandbox_id: sandbox_id.to_string(),
+                config: Some(config),
+                sandbox_config: Some(sandbox_config),
+            })
+            .await
+            .map_err(|e| RuntimeError::Failed(e.message().to_string()))?
+            .into_inner()
+            .container_id;
+        self.lock().containers.insert(
+            id.clone(),
+            ContainerEntry {
+                sandbox_id: sandbox_id.to_string(),
+                spec: container.clone(),
+            },
+        );
+        Ok(id)
+    }
+
+    async fn start_container(&self, container_id: &str) -> Result<(), RuntimeError> {
+        self.rt()
+            .start_container(cri::StartContainerRequest {
+                container_id: container_id.to_string(),
+            })
+            .await
+            .map_err(|e| RuntimeError::Failed(e.message().to_string()))?;
+        Ok(())
+    }
+
+    async fn stop_container(
+        &self,
+        container_id: &str,
+        grace: Duration,
+    ) -> Result<(), RuntimeError> {
+        // The CRI's timeout is whole seconds; round up so the grace period is never cut.
+        let secs = grace.as_secs() + u64::from(grace.subsec_nanos() > 0);
+        self.rt()
+            .stop_container(cri::StopContainerRequest {
+                container_id: container_id.to_string(),
+                timeout: i64::try_from(secs).unwrap_or(i64::MAX),
+            })
+            .await
+            .map_err(|e| failed("StopContainer", e))?;
+        Ok(())
+    }
+
+    async fn remove_container(&self, container_id: &str) -> Result<(), RuntimeError> {
+        self.rt()
+            .remove_container(cri::RemoveContainerRequest {
+                container_id: container_id.to_string(),
+            })
+            .await
+            .map_err(|e| failed("RemoveContainer", e))?;
+        self.lock().containers.remove(container_id);
+        Ok(())
+    }
+
+    async fn container_status(&self, container_id: &str) -> Result<ContainerState, RuntimeError> {
+        Ok(self.container_state(container_id).await?.1)
+    }
+
+    async fn probe(&self, container_id: &str, kind: ProbeKind, probe: &Probe) -> ProbeResult {
+        let timeout = ProbeTiming::of(probe).timeout;
+        if let Some(exec) = &probe.exec {
+            let command = exec.command.clone().unwrap_or_default();
+            return self.exec_probe(container_id, &command, timeout).await;
+        }
+        let target = {
+            let state = self.lock();
+            state.containers.get(container_id).map(|c| {
+                let ip = state
+                    .sandboxes
+                    .get(&c.sandbox_id)
+                    .and_then(|s| s.ips.first().cloned());
+                (c.spec.clone(), ip)
+            })
+        };
+        let Some((spec, ip)) = target else {
+            return ProbeResult::Failure(format!("{} probe: unknown container", kind.as_str()));
+        };
+        let ip = ip.unwrap_or_else(|| self.options.host_ip.clone());
+        probe::network(probe, &spec, &ip, timeout).await
+    }
+
+    async fn wait_containers(&self, container_ids: &[String]) {
+        let _ = container_ids;
+        // Like the kubelet's PLEG relist, but twice as often: exits show up within 0.5 s.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    async fn adopt(&self, pod: &Pod) -> Option<Adopted> {
+        let r = PodRef::of(pod);
+        let ready = cri::PodSandboxState::SandboxReady as i32;
+        let sandbox = self
+            .sandboxes_with(HashMap::from([(
+                POD_UID_LABEL.to_string(),
+                r.uid.to_string(),
+            )]))
+            .await
+            .into_iter()
+            .filter(|s| s.state == ready)
+            .max_by_key(|s| s.created_at)?;
+        let ips = if config::host_network(pod) {
+            Vec::new()
+        } else {
+            self.sandbox_ips(&sandbox.id).await.ok()?
+        };
+        let volumes = PodVolumes::prepare(
+            &self.client,
+            &self.options.root,
+            pod,
+            &self.options.node_name,
+        )
+        .await
+        .ok()?;
+        let attempt = sandbox.metadata.as_ref().map_or(0, |m| m.attempt);
+        let mut config = config::sandbox_config(
+            pod,
+            attempt,
+            self.log_directory(pod).to_string_lossy().into_owned(),
+            self.dns.clone(),
+        );
+        config.labels.extend(self.own_labels());
+        let mut latest: HashMap<String, cri::Container> = HashMap::new();
+        for c in self
+            .containers_with(cri::ContainerFilter {
+                pod_sandbox_id: sandbox.id.clone(),
+                ..Default::default()
+            })
+            .await
+        {
+            let Some(name) = c.metadata.as_ref().map(|m| m.name.clone()) else {
+                continue;
+            };
+            let key =
+                |c: &cri::Container| (c.metadata.as_ref().map_or(0, |m| m.attempt), c.created_at);
+            if latest.get(&name).is_none_or(|old| key(old) < key(&c)) {
+                latest.insert(name, c);
+            }
+        }
+        let spec = pod.spec.clone().unwrap_or_default();
+        let specs: Vec<Container> = spec
+            .init_containers
+            .unwrap_or_default()
+            .into_iter()
+            .chain(spec.containers)
+            .collect();
+        let mut containers = Vec::new();
+        for (name, c) in latest {
+            let Some(container_spec) = specs.iter().find(|s| s.name == name) else {
+                continue;
+            };
+            let Ok((status, state)) = self.container_state(&c.id).await else {
+                continue;
+            };
+            let image_spec = container_spec.image.clone().unwrap_or_default();
+            containers.push(AdoptedContainer {
+                name: name.clone(),
+                id: c.id.clone(),
+                attempt: c.metadata.as_ref().map_or(0, |m| m.attempt),
+                image: ImageInfo {
+                    image: normalize(&image_spec),
+                    id: if status.image_ref.is_empty() {
+                        c.image_ref.clone()
+                    } else {
+                        status.image_ref.clone()
+                    },
+                },
+                state,
+            });
+            self.lock().containers.insert(
+                c.id.clone(),
+                ContainerEntry {
+                    sandbox_id: sandbox.id.clone(),
+                    spec: container_spec.clone(),
+                },
+            );
+        }
+        self.lock().sandboxes.insert(
+            sandbox.id.clone(),
+            SandboxEntry {
+                config,
+                ips: ips.clone(),
+                volumes,
+            },
+        );
+        debug!(pod = %r.name, sandbox = %sandbox.id, containers = containers.len(), "adopted a running pod");
+        Some(Adopted {
+            sandbox: Sandbox {
+                id: sandbox.id,
+                ips,
+            },
+            containers,
+        })
+    }
+
+    async fn remove_orphans(&self, keep: &HashSet<String>) {
+        for s in self.sandboxes_with(HashMap::new()).await {
+            let uid = s.labels.get(POD_UID_LABEL).cloned().unwrap_or_default();
+            if !keep.contains(&uid) {
+                debug!(sandbox = %s.id, pod = %uid, "removing the sandbox of a pod that is gone");
+                self.remove_sandbox_fully(&s.id, Some(&uid)).await;
+                let log_dir = s.metadata.as_ref().map(|m| {
+                    self.options
+                        .root
+                        .join("logs")
+                        .join(format!("{}_{}_{}", m.namespace, m.name, m.uid))
+                });
+                if let Some(dir) = log_dir {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+            }
+        }
+    }
+}
+
+/// Shared handle used by the log server.
+pub type SharedCri = Arc<CriRuntime>;
