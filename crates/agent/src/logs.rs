@@ -222,8 +222,14 @@ async fn handle(cri: Arc<CriRuntime>, request: Request<Incoming>) -> Response<Bo
         Err(e) => return text(StatusCode::BAD_REQUEST, e),
     };
     let files = cri.log_files(namespace, pod, container).await;
+    // Like the kubelet: while the newest instance has exited (waiting to restart), it is
+    // the last terminated one, so `--previous` shows it too.
+    let previous = match files.first() {
+        Some((_, false)) => files.first(),
+        _ => files.get(1),
+    };
     let chosen = if options.previous {
-        match files.get(1) {
+        match previous {
             Some(f) => f.clone(),
             None => {
                 return text(
@@ -330,7 +336,7 @@ async fn stream_log(
         }
         checks += 1;
         // About once a second: has the container stopped (or been replaced)?
-        if fresh.is_empty() && checks % 5 == 0 {
+        if fresh.is_empty() && checks.is_multiple_of(5) {
             let files = cri.log_files(&namespace, &pod, &container).await;
             let still = files
                 .first()

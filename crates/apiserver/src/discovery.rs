@@ -48,6 +48,8 @@ fn subresource(
         "eviction" => ("policy", "v1", "Eviction", &["create"]),
         "finalize" => (info.group, info.version, info.kind, &["update"]),
         "token" => ("authentication.k8s.io", "v1", "TokenRequest", &["create"]),
+        // Upstream's LogREST answers with a stream but names Pod as its kind.
+        "log" => (info.group, info.version, info.kind, &["get"]),
         _ => (
             info.group,
             info.version,

@@ -34,7 +34,7 @@ impl ApiError {
         }
     }
 
-    fn with_details(mut self, details: Value) -> ApiError {
+    pub fn with_details(mut self, details: Value) -> ApiError {
         self.details = Some(details);
         self
     }
@@ -179,6 +179,12 @@ impl ApiError {
         ApiError::new(500, "InternalError", message)
     }
 
+    /// A 500 without a reason: how upstream renders an error that is no API status (a
+    /// failed dial to a node, say) — kubectl prints it as `Error from server: <message>`.
+    pub fn unknown(message: impl Into<String>) -> ApiError {
+        ApiError::new(500, "", message)
+    }
+
     /// Maps a store error on `info`/`name` to its API meaning.
     pub fn from_store(err: StoreError, info: &ResourceInfo, name: &str) -> ApiError {
         match err {
@@ -211,6 +217,12 @@ impl ApiError {
             "reason": self.reason,
             "code": self.code,
         });
+        if self.reason.is_empty() {
+            // Upstream's `StatusReasonUnknown` is the empty string, omitted from JSON.
+            if let Some(fields) = status.as_object_mut() {
+                fields.remove("reason");
+            }
+        }
         if let Some(details) = &self.details {
             status["details"] = details.clone();
         }

@@ -309,7 +309,12 @@ async fn api(State(state): State<Arc<ServerState>>, request: Request) -> Respons
     let (parts, body) = request.into_parts();
     let result = async {
         let target = parse_path(parts.uri.path()).ok_or_else(ApiError::no_route)?;
-        let accept = negotiate(&parts.headers)?;
+        let accept = match negotiate(&parts.headers) {
+            Ok(accept) => accept,
+            // Logs are `text/plain` (upstream's LogREST), whatever JSON the client takes.
+            Err(_) if is_log(&target) => Accept::Json,
+            Err(e) => return Err(e),
+        };
         let query = parse_query(&parts.uri)?;
         match target {
             Target::Root { core } => {
@@ -370,6 +375,10 @@ async fn api(State(state): State<Arc<ServerState>>, request: Request) -> Respons
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn is_log(target: &Target) -> bool {
+    matches!(target, Target::Resource(t) if t.subresource.as_deref() == Some("log"))
 }
 
 fn aggregated_response(core: bool, version: &'static str) -> Response {

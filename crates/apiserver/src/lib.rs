@@ -3,13 +3,16 @@
 //! Module map: [`http`] (routes, URL parsing, negotiation) → [`rest`] (verbs) →
 //! [`registry`] (object lifecycle, the only writer to the store); [`watch`] (watch cache
 //! and streams); [`discovery`] and [`openapi`] (what clients learn about the API);
-//! [`system`] (the server's own loops: bootstrap objects, namespace lifecycle, compaction).
+//! [`system`] (the server's own loops: bootstrap objects, namespace lifecycle, compaction);
+//! [`logs`] over [`kubelet`] (`pods/{name}/log`, proxied to the node agent).
 
 pub mod admission;
 pub mod auth;
 pub mod discovery;
 pub mod error;
 pub mod http;
+pub mod kubelet;
+pub mod logs;
 pub mod metrics;
 pub mod object;
 pub mod openapi;
@@ -25,6 +28,7 @@ use std::sync::Arc;
 use bosun_store::Store;
 
 pub use error::{ApiError, ApiResult};
+pub use kubelet::KubeletClientIdentity;
 
 /// What every request handler shares.
 pub struct ServerState {
@@ -34,6 +38,8 @@ pub struct ServerState {
     pub advertise_address: String,
     pub metrics: metrics::Metrics,
     pub auth: auth::AuthState,
+    /// How the server reaches node agents (`pods/{name}/log`); `None` without an identity.
+    pub kubelet: Option<kubelet::KubeletClient>,
 }
 
 /// Settings of one API server.
@@ -49,6 +55,9 @@ pub struct Config {
     pub auth: auth::AuthConfig,
     /// A bootstrap token (`<id>.<secret>`) nodes join with; stored as its Secret.
     pub join_token: Option<String>,
+    /// The client certificate the server presents to node agents; without one,
+    /// `pods/{name}/log` answers an error.
+    pub kubelet_client: Option<KubeletClientIdentity>,
 }
 
 /// Builds the API server over `store`: starts the watch cache, creates the bootstrap
@@ -67,12 +76,19 @@ pub async fn build(
         .await
         .map_err(|e| ApiError::unavailable(format!("starting the watch cache: {e}")))?;
     let auth = auth::AuthState::new(config.auth).map_err(ApiError::internal)?;
+    let kubelet = config
+        .kubelet_client
+        .as_ref()
+        .map(kubelet::KubeletClient::new)
+        .transpose()
+        .map_err(ApiError::internal)?;
     let state = Arc::new(ServerState {
         registry,
         watch_cache,
         advertise_address: config.advertise_address,
         metrics,
         auth,
+        kubelet,
     });
     system::bootstrap(&state, &config.ca_pem).await?;
     auth::bootstrap(&state, config.join_token.as_deref()).await?;

@@ -104,6 +104,7 @@ pub async fn handle(
         (_, Some(name), Some("scale")) => {
             crate::subresources::scale(state, method, headers, query, info, ns, name, &body).await
         }
+        (Method::GET, Some(name), Some("log")) => crate::logs::serve(state, ns, name, query).await,
         (Method::POST, Some(name), Some("binding")) => {
             let binding = decode_body(headers, &body)?;
             crate::subresources::bind(state, ns, name, &binding, &write_options(query)?).await

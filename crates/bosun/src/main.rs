@@ -396,6 +396,10 @@ async fn server(args: ServerArgs) -> Result<()> {
                 static_tokens,
             },
             join_token: Some(join_credentials),
+            kubelet_client: Some(bosun_apiserver::KubeletClientIdentity {
+                cert_chain_pem: keys.kubelet_client.cert_pem.clone(),
+                key_pem: keys.kubelet_client.key_pem.clone(),
+            }),
         },
     )
     .await

@@ -2,8 +2,10 @@
 //! restarts: the cluster CA (`ca.crt`/`ca.key`), the ServiceAccount signing key
 //! (`sa.key`), the serving certificate (`serving.crt`/`serving.key`, re-issued when its
 //! names change or it nears expiry), the admin client certificate (`admin.crt`/
-//! `admin.key`, user `admin` in `system:masters`) and the node join token
-//! (`node-token`). The data dir is 0700 and every private file 0600.
+//! `admin.key`, user `admin` in `system:masters`), the API server's client certificate
+//! for node agents (`apiserver-kubelet-client.crt`/`.key`, user
+//! `kube-apiserver-kubelet-client` in `system:masters`, as kubeadm issues it) and the node
+//! join token (`node-token`). The data dir is 0700 and every private file 0600.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -11,6 +13,9 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use bosun_apiserver::auth::pki::{self, CertifiedKey, ClusterCa};
 use bosun_apiserver::auth::tokens;
+
+/// The user the API server is to node agents (kubeadm's `apiserver-kubelet-client`).
+pub const KUBELET_CLIENT_USER: &str = "kube-apiserver-kubelet-client";
 
 /// Leaf certificates with less than this left are re-issued on start.
 const RENEW_BEFORE_SECONDS: i64 = 30 * 86400;
@@ -21,6 +26,8 @@ pub struct KeyMaterial {
     pub service_account_key_pem: String,
     pub serving: CertifiedKey,
     pub admin: CertifiedKey,
+    /// What the API server presents to node agents (`pods/{name}/log`).
+    pub kubelet_client: CertifiedKey,
     /// `K10<sha256 of the CA's public key>::<id>.<secret>`.
     pub join_token: String,
 }
@@ -49,6 +56,9 @@ pub fn load_or_create(dir: &Path, serving_names: &[String]) -> Result<KeyMateria
     let admin = leaf(dir, "admin", || {
         Ok(ca.issue_client("admin", &["system:masters"])?)
     })?;
+    let kubelet_client = leaf(dir, "apiserver-kubelet-client", || {
+        Ok(ca.issue_client(KUBELET_CLIENT_USER, &["system:masters"])?)
+    })?;
     let join_token = join_token(dir, &ca)?;
     Ok(KeyMaterial {
         ca,
@@ -56,6 +66,7 @@ pub fn load_or_create(dir: &Path, serving_names: &[String]) -> Result<KeyMateria
         service_account_key_pem,
         serving,
         admin,
+        kubelet_client,
         join_token,
     })
 }
@@ -99,7 +110,12 @@ pub async fn share_through_store(dir: &Path, store: &dyn bosun_store::Store) -> 
     };
     let ca_cert = field("caCert")?;
     if read_optional(&dir.join("ca.crt"))?.as_deref() != Some(ca_cert.as_str()) {
-        for stale in ["admin.crt", "serving.crt", "node-token"] {
+        for stale in [
+            "admin.crt",
+            "serving.crt",
+            "apiserver-kubelet-client.crt",
+            "node-token",
+        ] {
             let _ = std::fs::remove_file(dir.join(stale));
         }
     }
@@ -257,7 +273,20 @@ mod tests {
         assert_eq!(first.join_token, again.join_token);
         assert_eq!(first.admin.cert_pem, again.admin.cert_pem);
         assert_eq!(first.serving.cert_pem, again.serving.cert_pem);
-        for key in ["ca.key", "sa.key", "admin.key", "serving.key", "node-token"] {
+        assert_eq!(first.kubelet_client.cert_pem, again.kubelet_client.cert_pem);
+        let facts =
+            pki::certificate_facts(&pki::pem_certificates(&first.kubelet_client.cert_pem)[0])
+                .expect("facts");
+        assert_eq!(facts.common_name, KUBELET_CLIENT_USER);
+        assert_eq!(facts.organizations, vec!["system:masters"]);
+        for key in [
+            "ca.key",
+            "sa.key",
+            "admin.key",
+            "serving.key",
+            "apiserver-kubelet-client.key",
+            "node-token",
+        ] {
             let mode = std::fs::metadata(dir.path().join(key))
                 .expect("file")
                 .permissions()

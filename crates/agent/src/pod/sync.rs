@@ -346,7 +346,9 @@ impl Worker {
             .unwrap_or(ContainerState::Running {
                 started_at: Timestamp::now(),
             });
-        if let Some(old) = record.current.as_ref() {
+        if let Some(old) = record.current.as_ref()
+            && !runtime.keeps_previous_instance()
+        {
             // Its termination lives on in the record as lastState.
             let _ = runtime.remove_container(&old.id).await;
         }

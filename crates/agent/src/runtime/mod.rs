@@ -127,6 +127,13 @@ pub trait Runtime: Send + Sync + 'static {
     /// container and performs `httpGet`/`tcpSocket`/`grpc` from the node.
     async fn probe(&self, container_id: &str, kind: ProbeKind, probe: &Probe) -> ProbeResult;
 
+    /// Whether the runtime keeps a container's previous (dead) instance when the next one
+    /// starts, pruning older ones itself, as the kubelet does so that
+    /// `kubectl logs --previous` can read it. Otherwise the pod worker removes it.
+    fn keeps_previous_instance(&self) -> bool {
+        false
+    }
+
     /// The pod's ready sandbox and containers left by an earlier run of the agent, which
     /// the pod's worker takes over instead of starting duplicates. The hollow runtime
     /// forgets everything when the process ends, so it has nothing to adopt.

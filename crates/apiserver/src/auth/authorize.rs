@@ -458,8 +458,10 @@ pub async fn refresh_rbac(state: &ServerState) -> ApiResult<()> {
 
 /// Keeps the RBAC snapshot current: any change under the RBAC prefix re-reads it.
 pub fn spawn_rbac_loop(state: Arc<ServerState>) {
+    // Subscribed before the task first runs: a change written in between (the caller
+    // loads the policy right after this) would otherwise be missed until the next one.
+    let mut events = state.watch_cache.subscribe();
     tokio::spawn(async move {
-        let mut events = state.watch_cache.subscribe();
         loop {
             let changed = match events.recv().await {
                 Ok(event) => event

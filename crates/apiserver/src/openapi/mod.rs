@@ -45,11 +45,11 @@ pub const CACHE_NO_CACHE: &str = "no-cache, private";
 
 /// Media types bosun answers with. Upstream also lists YAML and protobuf, which bosun
 /// does not serve, so they are not advertised.
-fn media_types(stream: bool) -> Vec<&'static str> {
-    if stream {
-        vec!["application/json", "application/json;stream=watch"]
-    } else {
-        vec!["application/json"]
+fn media_types(produces: routes::Produces) -> Vec<&'static str> {
+    match produces {
+        routes::Produces::Object => vec!["application/json"],
+        routes::Produces::Stream => vec!["application/json", "application/json;stream=watch"],
+        routes::Produces::Text => vec!["text/plain", "application/json"],
     }
 }
 

@@ -281,3 +281,64 @@ pub(crate) fn watch_path_params(path_params: Vec<Param>) -> Vec<Param> {
     all.sort_by(|a, b| a.name.cmp(b.name));
     all
 }
+
+/// Upstream's `PodLogOptions` as query parameters (`sinceTime` is not a primitive, so
+/// upstream's generator leaves it out; `stream` is listed whatever its feature gate).
+fn pod_log_options() -> Vec<Param> {
+    vec![
+        Param::query(
+            "container",
+            "string",
+            "The container for which to stream logs. Defaults to only container if there is one container in the pod.",
+        ),
+        Param::query(
+            "follow",
+            "boolean",
+            "Follow the log stream of the pod. Defaults to false.",
+        ),
+        Param::query(
+            "insecureSkipTLSVerifyBackend",
+            "boolean",
+            "insecureSkipTLSVerifyBackend indicates that the apiserver should not confirm the validity of the serving certificate of the backend it is connecting to.  This will make the HTTPS connection between the apiserver and the backend insecure. This means the apiserver cannot verify the log data it is receiving came from the real kubelet.  If the kubelet is configured to verify the apiserver's TLS credentials, it does not mean the connection to the real kubelet is vulnerable to a man in the middle attack (e.g. an attacker could not intercept the actual log data coming from the real kubelet).",
+        ),
+        Param::query(
+            "limitBytes",
+            "integer",
+            "If set, the number of bytes to read from the server before terminating the log output. This may not display a complete final line of logging, and may return slightly more or slightly less than the specified limit.",
+        ),
+        Param::query(
+            "previous",
+            "boolean",
+            "Return previous terminated container logs. Defaults to false.",
+        ),
+        Param::query(
+            "sinceSeconds",
+            "integer",
+            "A relative time in seconds before the current time from which to show logs. If this value precedes the time a pod was started, only logs since the pod start will be returned. If this value is in the future, no logs will be returned. Only one of sinceSeconds or sinceTime may be specified.",
+        ),
+        Param::query(
+            "stream",
+            "string",
+            "Specify which container log stream to return to the client. Acceptable values are \"All\", \"Stdout\" and \"Stderr\". If not specified, \"All\" is used, and both stdout and stderr are returned interleaved. Note that when \"TailLines\" is specified, \"Stream\" can only be set to nil or \"All\".",
+        ),
+        Param::query(
+            "tailLines",
+            "integer",
+            "If set, the number of lines from the end of the logs to show. If not specified, logs are shown from the creation of the container or sinceSeconds or sinceTime. Note that when \"TailLines\" is specified, \"Stream\" can only be set to nil or \"All\".",
+        ),
+        Param::query(
+            "timestamps",
+            "boolean",
+            "If true, add an RFC3339 or RFC3339Nano timestamp at the beginning of every line of log output. Defaults to false.",
+        ),
+    ]
+}
+
+/// Path-level parameters of `pods/{name}/log`: the log options with the item's path
+/// parameters and `pretty`, in name order as upstream prints them.
+pub(crate) fn pod_log_path_params(item_params: Vec<Param>) -> Vec<Param> {
+    let mut all = pod_log_options();
+    all.extend(item_params);
+    all.sort_by(|a, b| a.name.cmp(b.name));
+    all
+}

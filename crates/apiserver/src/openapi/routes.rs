@@ -51,6 +51,8 @@ pub(crate) enum Produces {
     Object,
     /// LIST and WATCH also stream watch events.
     Stream,
+    /// `text/plain` (pod logs): the answer is a string, not a defined object.
+    Text,
 }
 
 /// The request body of an operation.
@@ -83,6 +85,7 @@ pub(crate) struct Operation {
     pub body: Option<Body>,
     /// Status codes answered with `schema` (401 is added to every operation).
     pub codes: &'static [u16],
+    /// The answer's definition; empty for [`Produces::Text`], which answers a string.
     pub schema: String,
     pub produces: Produces,
 }
@@ -414,6 +417,22 @@ impl<'a> Builder<'a> {
                     "authentication.k8s.io",
                 )],
             ),
+            "log" => (
+                r.kind,
+                vec![Operation {
+                    produces: Produces::Text,
+                    ..self.op(
+                        Method::Get,
+                        format!("read{gv}{scope}{}Log", r.kind),
+                        format!("read log of the specified {}", r.kind),
+                        "get",
+                        Vec::new(),
+                        None,
+                        &[200],
+                        String::new(),
+                    )
+                }],
+            ),
             "approval" => (
                 r.kind,
                 self.read_write("Approval", "approval of ", r.definition, self.gvk()),
@@ -433,11 +452,12 @@ impl<'a> Builder<'a> {
             ),
             _ => return None,
         };
-        Some(PathItem {
-            params: self.item_params(name_kind),
-            path,
-            ops,
-        })
+        let params = if sub == "log" {
+            params::pod_log_path_params(self.item_params(name_kind))
+        } else {
+            self.item_params(name_kind)
+        };
+        Some(PathItem { params, path, ops })
     }
 
     /// `GET /apis/<g>/<v>/<plural>` across namespaces, with its options on the path.

@@ -482,6 +482,46 @@ fn every_registry_subresource_is_documented() {
     }
 }
 
+/// `readCoreV1NamespacedPodLog` answers a string as `text/plain`, its options on the path.
+#[test]
+fn pod_log_is_documented_as_upstream() {
+    let path = "/api/v1/namespaces/{namespace}/pods/{name}/log";
+    let v2 = parse(v2_document());
+    let item = &v2["paths"][path];
+    let get = &item["get"];
+    assert_eq!(get["operationId"], "readCoreV1NamespacedPodLog");
+    assert_eq!(get["description"], "read log of the specified Pod");
+    assert_eq!(get["x-kubernetes-action"], "get");
+    assert_eq!(get["produces"], json!(["text/plain", "application/json"]));
+    assert_eq!(get["responses"]["200"]["schema"], json!({"type": "string"}));
+    let names: Vec<&str> = item["parameters"]
+        .as_array()
+        .expect("path parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "container",
+            "follow",
+            "insecureSkipTLSVerifyBackend",
+            "limitBytes",
+            "name",
+            "namespace",
+            "pretty",
+            "previous",
+            "sinceSeconds",
+            "stream",
+            "tailLines",
+            "timestamps",
+        ]
+    );
+    let v3 = gv_doc("api/v1");
+    let ok = &v3["paths"][path]["get"]["responses"]["200"]["content"];
+    assert_eq!(ok["text/plain"], json!({"schema": {"type": "string"}}));
+}
+
 #[test]
 fn v2_accept_negotiation_follows_upstream() {
     let proto = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";

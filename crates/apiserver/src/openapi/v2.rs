@@ -64,13 +64,14 @@ fn operation(op: &Operation) -> Value {
     }
     params.extend(op.params.iter().map(parameter));
     let mut responses = Map::new();
+    let schema = match op.produces {
+        Produces::Text => json!({"type": "string"}),
+        _ => json!({"$ref": format!("#/definitions/{}", op.schema)}),
+    };
     for code in op.codes {
         responses.insert(
             code.to_string(),
-            json!({
-                "description": super::status_text(*code),
-                "schema": {"$ref": format!("#/definitions/{}", op.schema)},
-            }),
+            json!({"description": super::status_text(*code), "schema": schema}),
         );
     }
     responses.insert("401".into(), json!({"description": "Unauthorized"}));
@@ -78,7 +79,7 @@ fn operation(op: &Operation) -> Value {
         "consumes": consumes,
         "description": op.description,
         "operationId": op.id,
-        "produces": media_types(op.produces == Produces::Stream),
+        "produces": media_types(op.produces),
         "responses": responses,
         "schemes": ["https"],
         "tags": [op.tag],

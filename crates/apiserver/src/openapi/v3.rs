@@ -21,7 +21,9 @@ pub(crate) fn document(paths: &[&PathItem], definitions: &Map<String, Value>) ->
     let mut roots = BTreeSet::new();
     for item in sorted {
         for op in &item.ops {
-            roots.insert(op.schema.clone());
+            if !op.schema.is_empty() {
+                roots.insert(op.schema.clone());
+            }
             if let Some(body) = &op.body {
                 roots.insert(body.schema.to_string());
             }
@@ -150,10 +152,14 @@ fn schema_ref(name: &str) -> Value {
 
 fn operation(op: &Operation) -> Value {
     let mut responses = Map::new();
+    let schema = match op.produces {
+        Produces::Text => json!({"schema": {"type": "string"}}),
+        _ => schema_ref(&op.schema),
+    };
     for code in op.codes {
-        let content: Map<String, Value> = media_types(op.produces == Produces::Stream)
+        let content: Map<String, Value> = media_types(op.produces)
             .into_iter()
-            .map(|mt| (mt.to_string(), schema_ref(&op.schema)))
+            .map(|mt| (mt.to_string(), schema.clone()))
             .collect();
         responses.insert(
             code.to_string(),

@@ -37,14 +37,30 @@ impl TestServer {
         server
     }
 
+    /// Starts a server with its local node (`bosun server` without `--no-agent`).
+    pub fn start_with_local_node(extra: &[&str]) -> TestServer {
+        let home = tempfile::tempdir().expect("temp dir");
+        let data_dir = home.path().join("data");
+        let path = home.path().to_path_buf();
+        let mut server = TestServer::launch_as(&data_dir, &path, extra, false);
+        server._home = Some(home);
+        server
+    }
+
     /// Starts a server on an existing data dir (for restart tests); `home` holds kubectl's cache.
     pub fn start_in(data_dir: &Path, home: &Path) -> TestServer {
         TestServer::launch(data_dir, home, &[])
     }
 
     fn launch(data_dir: &Path, home: &Path, extra: &[&str]) -> TestServer {
+        TestServer::launch_as(data_dir, home, extra, true)
+    }
+
+    fn launch_as(data_dir: &Path, home: &Path, extra: &[&str], no_agent: bool) -> TestServer {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bosun"))
-            .args(["server", "--no-agent", "--bind", "127.0.0.1:0"])
+            .arg("server")
+            .args(no_agent.then_some("--no-agent"))
+            .args(["--bind", "127.0.0.1:0"])
             .args(extra)
             .arg("--data-dir")
             .arg(data_dir)

@@ -412,6 +412,10 @@ impl Runtime for CriRuntime {
         self.version.clone()
     }
 
+    fn keeps_previous_instance(&self) -> bool {
+        true
+    }
+
     async fn run_pod_sandbox(&self, pod: &Pod) -> Result<Sandbox, RuntimeError> {
         let r = PodRef::of(pod);
         // Leftovers of this pod (a sandbox that died, a half-made one) would reserve the

@@ -26,13 +26,16 @@ pub fn pod_dir(root: &Path, uid: &str) -> PathBuf {
     root.join("pods").join(uid)
 }
 
+/// A ConfigMap's or Secret's keys and values.
+type Data = BTreeMap<String, Vec<u8>>;
+
 /// The data of a ConfigMap or Secret, or `None` when it does not exist.
 async fn object_data(
     client: &Client,
     namespace: &str,
     kind: &str,
     name: &str,
-) -> Result<Option<BTreeMap<String, Vec<u8>>>, String> {
+) -> Result<Option<Data>, String> {
     let map = match kind {
         "configmap" => {
             let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
@@ -285,17 +288,16 @@ pub async fn env_values(
     resolved: &mut Resolved,
 ) -> Result<(), String> {
     let namespace = PodRef::of(pod).namespace.to_string();
-    let mut cache: HashMap<(String, String), Option<BTreeMap<String, Vec<u8>>>> = HashMap::new();
-    let mut fetch =
-        async |kind: &str, name: &str| -> Result<Option<BTreeMap<String, Vec<u8>>>, String> {
-            let key = (kind.to_string(), name.to_string());
-            if let Some(hit) = cache.get(&key) {
-                return Ok(hit.clone());
-            }
-            let data = object_data(client, &namespace, kind, name).await?;
-            cache.insert(key, data.clone());
-            Ok(data)
-        };
+    let mut cache: HashMap<(String, String), Option<Data>> = HashMap::new();
+    let mut fetch = async |kind: &str, name: &str| -> Result<Option<Data>, String> {
+        let key = (kind.to_string(), name.to_string());
+        if let Some(hit) = cache.get(&key) {
+            return Ok(hit.clone());
+        }
+        let data = object_data(client, &namespace, kind, name).await?;
+        cache.insert(key, data.clone());
+        Ok(data)
+    };
     for source in container.env_from.iter().flatten() {
         let (kind, name, optional) = if let Some(r) = &source.config_map_ref {
             ("configmap", r.name.clone(), r.optional.unwrap_or(false))
