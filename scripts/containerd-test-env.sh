@@ -96,8 +96,26 @@ start() {
         command -v "$bin" > /dev/null || { echo "no $bin: apt-get install containerd runc" >&2; exit 1; }
     done
     [ -x /usr/lib/cni/bridge ] || { echo "no CNI plugins: apt-get install containernetworking-plugins" >&2; exit 1; }
-    # A subnet and bridge of our own, derived from the run directory.
-    local n; n=$(( $(printf '%s' "$run" | cksum | cut -d' ' -f1) % 200 + 20 ))
+    # A subnet and bridge of our own: runs claim a number with an atomic mkdir (a claim
+    # whose run directory is gone is stale and taken over), so parallel runs never share
+    # a subnet, which would misroute each other's pod traffic.
+    local claims=/tmp/bosun-test-subnets n=""
+    mkdir -p "$claims"
+    local first=$(( $(printf '%s' "$run" | cksum | cut -d' ' -f1) % 200 ))
+    for i in $(seq 0 199); do
+        local c=$(( (first + i) % 200 + 20 ))
+        if mkdir "$claims/$c" 2> /dev/null; then
+            n=$c; break
+        fi
+        local owner; owner=$(cat "$claims/$c/owner" 2> /dev/null || true)
+        if [ -n "$owner" ] && [ ! -d "$owner" ]; then
+            rm -rf "$claims/$c"
+            if mkdir "$claims/$c" 2> /dev/null; then n=$c; break; fi
+        fi
+    done
+    [ -n "$n" ] || { echo "no free test subnet in $claims" >&2; exit 1; }
+    echo "$run" > "$claims/$n/owner"
+    echo "$claims/$n" > "$run/subnet-claim"
     local bridge="bosun$n"
     cat > "$run/containerd/config.toml" <<TOML
 version = 2
@@ -159,6 +177,9 @@ stop() {
     fi
     if [ -f "$run/bridge" ]; then
         ip link delete "$(cat "$run/bridge")" 2> /dev/null || true
+    fi
+    if [ -f "$run/subnet-claim" ]; then
+        rm -rf "$(cat "$run/subnet-claim")"
     fi
     # Mounts of this run's snapshots and sandboxes, deepest first.
     grep -o " $run/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2> /dev/null || true; done

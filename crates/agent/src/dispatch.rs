@@ -26,9 +26,11 @@ use crate::pod::{self, PodMsg};
 use crate::status::is_terminal;
 
 enum Entry {
-    Active(watch::Sender<PodMsg>),
-    /// The worker ended (pod finished or deleted by us); later updates are ignored.
-    Done,
+    Active(watch::Sender<PodMsg>, Arc<NodeCtx>),
+    /// The worker ended (pod finished or deleted by us); later updates are ignored. The
+    /// node's runtime is kept to remove what it still holds of a finished pod once the
+    /// pod is deleted.
+    Done(Arc<NodeCtx>),
 }
 
 struct Dispatcher {
@@ -115,13 +117,13 @@ impl Dispatcher {
         };
         let pod = Arc::new(pod);
         match self.pods.get(&uid) {
-            Some(Entry::Active(tx)) => {
+            Some(Entry::Active(tx, _)) => {
                 if tx.send(PodMsg::Pod(pod)).is_err() {
-                    self.pods.insert(uid, Entry::Done);
+                    self.pods.insert(uid, Entry::Done(node));
                 }
                 return;
             }
-            Some(Entry::Done) => return,
+            Some(Entry::Done(_)) => return,
             None => {}
         }
         let finished = pod
@@ -131,23 +133,18 @@ impl Dispatcher {
             .is_some_and(is_terminal);
         if finished {
             // Already Succeeded/Failed: nothing will run again.
-            self.pods.insert(uid, Entry::Done);
+            self.pods.insert(uid, Entry::Done(node));
             return;
         }
         debug!(pod = %uid, node = %node.id.name, "starting pod worker");
         let (tx, rx) = watch::channel(PodMsg::Pod(pod.clone()));
-        self.tasks.spawn(pod::run(node, pod, rx));
-        self.pods.insert(uid, Entry::Active(tx));
+        self.tasks.spawn(pod::run(node.clone(), pod, rx));
+        self.pods.insert(uid, Entry::Active(tx, node));
     }
 
     fn remove_orphans(&mut self) {
-        let keep: Arc<HashSet<String>> = Arc::new(
-            self.pods
-                .iter()
-                .filter(|(_, e)| matches!(e, Entry::Active(_)))
-                .map(|(uid, _)| uid.clone())
-                .collect(),
-        );
+        // Finished pods still in the API keep their containers (and logs) too.
+        let keep: Arc<HashSet<String>> = Arc::new(self.pods.keys().cloned().collect());
         for node in self.nodes.values() {
             let (runtime, keep) = (node.runtime.clone(), keep.clone());
             self.tasks
@@ -156,8 +153,19 @@ impl Dispatcher {
     }
 
     fn remove(&mut self, uid: &str) {
-        if let Some(Entry::Active(tx)) = self.pods.remove(uid) {
-            let _ = tx.send(PodMsg::Removed);
+        let finished = match self.pods.remove(uid) {
+            // A worker that already ended (its pod finished) no longer listens.
+            Some(Entry::Active(tx, node)) => tx.send(PodMsg::Removed).is_err().then_some(node),
+            Some(Entry::Done(node)) => Some(node),
+            None => None,
+        };
+        match finished {
+            Some(node) => {
+                let uid = uid.to_string();
+                self.tasks
+                    .spawn(async move { node.runtime.remove_pod(&uid).await });
+            }
+            None => {}
         }
     }
 }

@@ -219,6 +219,59 @@ fn deployment_rolls_out_serves_and_rolls_over_with_readiness_gating() {
         assert_eq!(status["ready"], true);
     }
 
+    // A pod reaches another pod's IP, and a hostPort answers on the node.
+    let host_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        l.local_addr().expect("addr").port()
+    };
+    server.ok_stdin(
+        &["apply", "-f", "-"],
+        &format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata: {{name: client}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: get
+    image: bosun.test/web:v1
+    command: ["wget", "-qO-", "http://{ip}:8080/"]
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: exposed}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: bosun.test/web:v2
+    ports: [{{containerPort: 8080, hostPort: {host_port}}}]
+"#,
+            ip = ips[0]
+        ),
+    );
+    wait_within("the client pod to succeed", Duration::from_secs(30), || {
+        json(&server, &["get", "pod", "client"])["status"]["phase"] == "Succeeded"
+    });
+    assert_eq!(server.ok(&["logs", "client"]), "web v1\n");
+    wait_within("the hostPort to answer", Duration::from_secs(30), || {
+        let node_ip = json(&server, &["get", "pod", "exposed"])["status"]["hostIP"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        !node_ip.is_empty()
+            && TcpStream::connect(format!("{node_ip}:{host_port}"))
+                .ok()
+                .and_then(|mut s| {
+                    write!(s, "GET / HTTP/1.0\r\n\r\n").ok()?;
+                    let mut r = String::new();
+                    s.read_to_string(&mut r).ok()?;
+                    Some(r.ends_with("\r\n\r\nweb v2\n"))
+                })
+                .unwrap_or(false)
+    });
+    server.ok(&["delete", "pod", "client", "exposed"]);
+
     // A slow-to-ready image: each new pod runs for ~4 s before it is Ready, and with
     // maxUnavailable 0 two ready pods serve at every moment of the rollout.
     server.ok(&["set", "image", "deploy/web", "web=bosun.test/slow:v1"]);
@@ -332,7 +385,9 @@ fn crash_loop_exceeds_the_progress_deadline_and_undo_recovers() {
     let err = server.fails(&["rollout", "status", "deploy/web", "--timeout=60s"]);
     assert!(
         err.contains("error: deployment \"web\" exceeded its progress deadline"),
-        "{err}"
+        "{err}\n{}\n{}",
+        server.ok(&["get", "deploy/web", "-o", "yaml"]),
+        server.ok(&["get", "pods,rs", "-o", "wide"])
     );
     let d = json(&server, &["get", "deploy/web"]);
     let progressing = d["status"]["conditions"]

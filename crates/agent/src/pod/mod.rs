@@ -385,15 +385,21 @@ impl Worker {
         self.release().await;
     }
 
-    /// Ran to completion: tear the sandbox down (its IP is released, the status keeps it)
-    /// and report `PodReadyToStartContainers=False`.
+    /// Ran to completion: stop the sandbox (its IP is released, the status keeps it) and
+    /// report `PodReadyToStartContainers=False`; remove it unless the runtime keeps dead
+    /// containers for their logs.
     async fn finish(&mut self) {
         if let Some(sandbox) = self.sandbox.as_mut() {
             let _ = self.node.runtime.stop_pod_sandbox(&sandbox.id).await;
             sandbox.ready = false;
         }
         let _ = self.write_status().await;
-        self.release().await;
+        if self.node.runtime.keeps_dead_containers() {
+            // Kept for `kubectl logs` until the pod is deleted (see `dispatch`).
+            self.sandbox = None;
+        } else {
+            self.release().await;
+        }
     }
 
     async fn release(&mut self) {

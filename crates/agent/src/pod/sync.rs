@@ -347,7 +347,7 @@ impl Worker {
                 started_at: Timestamp::now(),
             });
         if let Some(old) = record.current.as_ref()
-            && !runtime.keeps_previous_instance()
+            && !runtime.keeps_dead_containers()
         {
             // Its termination lives on in the record as lastState.
             let _ = runtime.remove_container(&old.id).await;

@@ -127,11 +127,19 @@ pub trait Runtime: Send + Sync + 'static {
     /// container and performs `httpGet`/`tcpSocket`/`grpc` from the node.
     async fn probe(&self, container_id: &str, kind: ProbeKind, probe: &Probe) -> ProbeResult;
 
-    /// Whether the runtime keeps a container's previous (dead) instance when the next one
-    /// starts, pruning older ones itself, as the kubelet does so that
-    /// `kubectl logs --previous` can read it. Otherwise the pod worker removes it.
-    fn keeps_previous_instance(&self) -> bool {
+    /// Whether dead containers are kept for their logs, as the kubelet keeps them: a
+    /// container's previous instance when the next one starts (the runtime prunes older
+    /// ones itself) for `kubectl logs --previous`, and a finished pod's containers until
+    /// the pod is deleted ([`Runtime::remove_pod`]). Otherwise the pod worker removes them
+    /// at once.
+    fn keeps_dead_containers(&self) -> bool {
         false
+    }
+
+    /// Removes everything the runtime still holds of the pod with this UID (a finished
+    /// pod that has now been deleted).
+    async fn remove_pod(&self, pod_uid: &str) {
+        let _ = pod_uid;
     }
 
     /// The pod's ready sandbox and containers left by an earlier run of the agent, which

@@ -16,7 +16,7 @@ mod volumes;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -308,6 +308,20 @@ impl CriRuntime {
         Ok((status, state))
     }
 
+    /// Removes a sandbox with its containers, volumes and logs.
+    async fn remove_pod_objects(&self, sandbox: &cri::PodSandbox) {
+        let uid = sandbox.labels.get(POD_UID_LABEL).cloned();
+        self.remove_sandbox_fully(&sandbox.id, uid.as_deref()).await;
+        if let Some(m) = &sandbox.metadata {
+            let dir = self
+                .options
+                .root
+                .join("logs")
+                .join(format!("{}_{}_{}", m.namespace, m.name, m.uid));
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+
     /// Removes older attempts of a container in a sandbox, keeping the newest one below
     /// `attempt` (`kubectl logs --previous` reads it) and freeing the name `attempt` uses.
     async fn prune_attempts(&self, sandbox_id: &str, name: &str, attempt: u32) {
@@ -412,8 +426,20 @@ impl Runtime for CriRuntime {
         self.version.clone()
     }
 
-    fn keeps_previous_instance(&self) -> bool {
+    fn keeps_dead_containers(&self) -> bool {
         true
+    }
+
+    async fn remove_pod(&self, pod_uid: &str) {
+        let held = self
+            .sandboxes_with(HashMap::from([(
+                POD_UID_LABEL.to_string(),
+                pod_uid.to_string(),
+            )]))
+            .await;
+        for s in held {
+            self.remove_pod_objects(&s).await;
+        }
     }
 
     async fn run_pod_sandbox(&self, pod: &Pod) -> Result<Sandbox, RuntimeError> {
@@ -490,12 +516,21 @@ impl Runtime for CriRuntime {
     }
 
     async fn remove_pod_sandbox(&self, sandbox_id: &str) -> Result<(), RuntimeError> {
-        let uid = self
+        let meta = self
             .lock()
             .sandboxes
             .get(sandbox_id)
-            .and_then(|s| s.config.metadata.as_ref().map(|m| m.uid.clone()));
-        self.remove_sandbox_fully(sandbox_id, uid.as_deref()).await;
+            .and_then(|s| s.config.metadata.clone());
+        self.remove_sandbox_fully(sandbox_id, meta.as_ref().map(|m| m.uid.as_str()))
+            .await;
+        if let Some(m) = meta {
+            let dir = self
+                .options
+                .root
+                .join("logs")
+                .join(format!("{}_{}_{}", m.namespace, m.name, m.uid));
+            let _ = std::fs::remove_dir_all(dir);
+        }
         Ok(())
     }
 
@@ -778,20 +813,8 @@ impl Runtime for CriRuntime {
             let uid = s.labels.get(POD_UID_LABEL).cloned().unwrap_or_default();
             if !keep.contains(&uid) {
                 debug!(sandbox = %s.id, pod = %uid, "removing the sandbox of a pod that is gone");
-                self.remove_sandbox_fully(&s.id, Some(&uid)).await;
-                let log_dir = s.metadata.as_ref().map(|m| {
-                    self.options
-                        .root
-                        .join("logs")
-                        .join(format!("{}_{}_{}", m.namespace, m.name, m.uid))
-                });
-                if let Some(dir) = log_dir {
-                    let _ = std::fs::remove_dir_all(dir);
-                }
+                self.remove_pod_objects(&s).await;
             }
         }
     }
 }
-
-/// Shared handle used by the log server.
-pub type SharedCri = Arc<CriRuntime>;
