@@ -159,13 +159,10 @@ impl Dispatcher {
             Some(Entry::Done(node)) => Some(node),
             None => None,
         };
-        match finished {
-            Some(node) => {
-                let uid = uid.to_string();
-                self.tasks
-                    .spawn(async move { node.runtime.remove_pod(&uid).await });
-            }
-            None => {}
+        if let Some(node) = finished {
+            let uid = uid.to_string();
+            self.tasks
+                .spawn(async move { node.runtime.remove_pod(&uid).await });
         }
     }
 }
