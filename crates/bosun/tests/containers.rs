@@ -742,3 +742,49 @@ fn without_a_cri_socket_the_server_says_so_and_simulates() {
         "{err}"
     );
 }
+
+#[test]
+fn lifecycle_hooks_run_around_the_container() {
+    let ctr = Containerd::start();
+    let server = server_on(&ctr);
+    let out = tempfile::tempdir().expect("dir");
+    let manifest = format!(
+        r#"apiVersion: v1
+kind: Pod
+metadata: {{name: hooked}}
+spec:
+  terminationGracePeriodSeconds: 10
+  volumes: [{{name: out, hostPath: {{path: "{dir}", type: Directory}}}}]
+  containers:
+  - name: app
+    image: bosun.test/web:v1
+    command: ["sh", "-c", 'trap "echo got TERM >> /out/events; exit 0" TERM; echo running >> /out/events; while true; do sleep 0.2; done']
+    volumeMounts: [{{name: out, mountPath: /out}}]
+    lifecycle:
+      postStart: {{exec: {{command: ["sh", "-c", "echo post-start >> /out/events"]}}}}
+      preStop: {{exec: {{command: ["sh", "-c", "echo pre-stop >> /out/events"]}}}}
+"#,
+        dir = out.path().display()
+    );
+    server.ok_stdin(&["apply", "-f", "-"], &manifest);
+    wait_within("hooked running", Duration::from_secs(30), || {
+        json(&server, &["get", "pod", "hooked"])["status"]["containerStatuses"][0]["state"]
+            ["running"]
+            .is_object()
+    });
+    let events = || std::fs::read_to_string(out.path().join("events")).unwrap_or_default();
+    assert!(events().contains("post-start\n"), "{}", events());
+    server.ok(&["delete", "pod", "hooked"]);
+    let lines: Vec<String> = events().lines().map(str::to_string).collect();
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.as_str() != "running" && l.as_str() != "post-start")
+            .collect::<Vec<_>>(),
+        ["pre-stop", "got TERM"],
+        "preStop runs before the container is signalled: {lines:?}"
+    );
+    wait_within("containerd to be empty", Duration::from_secs(30), || {
+        ctr.containers().is_empty()
+    });
+}

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::{Pod, PodStatus};
+use k8s_openapi::api::core::v1::{Container, Pod, PodStatus};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
 use serde_json::json;
 use tokio::sync::watch;
@@ -342,8 +342,31 @@ impl Worker {
             return true;
         }
         let runtime = self.node.runtime.clone();
-        let stops =
-            futures::future::join_all(ids.iter().map(|id| runtime.stop_container(id, grace)));
+        let pod = self.pod.clone();
+        let specs: Vec<Container> = pod
+            .spec
+            .iter()
+            .flat_map(|s| s.init_containers.iter().flatten().chain(&s.containers))
+            .cloned()
+            .collect();
+        let named: Vec<(String, Container)> = self
+            .init
+            .iter()
+            .chain(&self.containers)
+            .filter_map(|r| {
+                let id = r.current.as_ref()?.id.clone();
+                if !ids.contains(&id) {
+                    return None;
+                }
+                let spec = specs.iter().find(|c| c.name == r.name)?.clone();
+                Some((id, spec))
+            })
+            .collect();
+        let stops = futures::future::join_all(
+            named
+                .iter()
+                .map(|(id, spec)| sync::stop_with_pre_stop(&runtime, id, spec, grace)),
+        );
         guarded(&mut self.rx, stops, false).await.is_some()
     }
 

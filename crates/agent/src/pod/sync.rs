@@ -16,7 +16,7 @@ use crate::record::{
     CREATE_CONTAINER_ERROR, ContainerRecord, ERR_IMAGE_NEVER_PULL, Gate, Instance,
     RUN_CONTAINER_ERROR, Restart,
 };
-use crate::runtime::{Adopted, ContainerState, ImageInfo, ProbeResult, RuntimeError};
+use crate::runtime::{Adopted, ContainerState, ImageInfo, ProbeResult, Runtime, RuntimeError};
 
 /// Which list a container is in.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -353,16 +353,36 @@ impl Worker {
             let _ = runtime.remove_container(&old.id).await;
         }
         debug!(pod = %self.desc, container = %spec.name, "started container");
+        let post_start = spec.lifecycle.as_ref().and_then(|l| l.post_start.as_ref());
+        let hook_failed = match post_start {
+            // Like the kubelet, the container counts as started once its hook returns.
+            Some(handler) => {
+                match guarded(&mut self.rx, runtime.run_hook(&id, handler), true).await {
+                    None => {
+                        let _ = runtime.stop_container(&id, Duration::ZERO).await;
+                        return Step::Interrupted;
+                    }
+                    Some(result) => result.err(),
+                }
+            }
+            None => None,
+        };
         record.started_instance(
             Instance {
                 container_id: format!("{}://{id}", runtime.name()),
-                id,
+                id: id.clone(),
                 image: info.image,
                 image_id: info.id,
                 state,
             },
             spec,
         );
+        if let Some(message) = hook_failed {
+            warn!(pod = %self.desc, container = %spec.name, %message, "FailedPostStartHook");
+            record.kill_reason = Some(format!("FailedPostStartHook: {message}"));
+            let grace = kill_grace(pod, spec);
+            let _ = stop_with_pre_stop(&runtime, &id, spec, grace).await;
+        }
         Step::Progress
     }
 
@@ -478,7 +498,13 @@ impl Worker {
         debug!(pod = %self.desc, "{reason}");
         record.kill_reason = Some(reason);
         let grace = kill_grace(pod, spec);
-        match guarded(&mut self.rx, runtime.stop_container(&id, grace), true).await {
+        match guarded(
+            &mut self.rx,
+            stop_with_pre_stop(&runtime, &id, spec, grace),
+            true,
+        )
+        .await
+        {
             None => Step::Interrupted,
             Some(_) => Step::Progress,
         }
@@ -494,6 +520,33 @@ fn probe_of(spec: &Container, kind: ProbeKind) -> Option<&Probe> {
 }
 
 /// The probe's own `terminationGracePeriodSeconds` wins over the pod's (default 30).
+/// Stops a container the way the kubelet does: its `preStop` hook first (within the
+/// grace period), then the runtime's stop with what is left of the grace period (at
+/// least the kubelet's minimum).
+pub(super) async fn stop_with_pre_stop(
+    runtime: &Arc<dyn Runtime>,
+    id: &str,
+    spec: &Container,
+    grace: Duration,
+) -> Result<(), RuntimeError> {
+    let began = std::time::Instant::now();
+    if let Some(handler) = spec.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref())
+        && !grace.is_zero()
+    {
+        match tokio::time::timeout(grace, runtime.run_hook(id, handler)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(message)) => warn!(container = %spec.name, %message, "FailedPreStopHook"),
+            Err(_) => {
+                warn!(container = %spec.name, "PreStop hook did not complete within the grace period")
+            }
+        }
+    }
+    let left = grace
+        .saturating_sub(began.elapsed())
+        .max(Duration::from_secs(super::MIN_KILL_GRACE).min(grace));
+    runtime.stop_container(id, left).await
+}
+
 fn kill_grace(pod: &Pod, spec: &Container) -> Duration {
     let from_probe = [spec.liveness_probe.as_ref(), spec.startup_probe.as_ref()]
         .into_iter()

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::{Container, Pod, Probe};
+use k8s_openapi::api::core::v1::{Container, LifecycleHandler, Pod, Probe};
 
 use crate::probe::ProbeKind;
 
@@ -154,6 +154,14 @@ pub trait Runtime: Send + Sync + 'static {
     /// holds whose UID is not in `keep`: pods deleted while the agent was away.
     async fn remove_orphans(&self, keep: &HashSet<String>) {
         let _ = keep;
+    }
+
+    /// Runs a lifecycle hook (`postStart`, `preStop`) of a running container: `exec` in
+    /// the container, `httpGet` from the node, `sleep`. The error is the hook's failure
+    /// message. Runtimes without real containers have nothing to run.
+    async fn run_hook(&self, container_id: &str, handler: &LifecycleHandler) -> Result<(), String> {
+        let _ = (container_id, handler);
+        Ok(())
     }
 
     /// Resolves when any of these containers may have changed state on its own (exited).

@@ -25,7 +25,7 @@ use jiff::Timestamp;
 use k8s_cri::v1 as cri;
 use k8s_cri::v1::image_service_client::ImageServiceClient;
 use k8s_cri::v1::runtime_service_client::RuntimeServiceClient;
-use k8s_openapi::api::core::v1::{Container, Pod, Probe};
+use k8s_openapi::api::core::v1::{Container, LifecycleHandler, Pod, Probe};
 use tonic::transport::{Channel, Endpoint};
 use tracing::{debug, warn};
 
@@ -694,6 +694,44 @@ impl Runtime for CriRuntime {
         };
         let ip = ip.unwrap_or_else(|| self.options.host_ip.clone());
         probe::network(probe, &spec, &ip, timeout).await
+    }
+
+    async fn run_hook(&self, container_id: &str, handler: &LifecycleHandler) -> Result<(), String> {
+        if let Some(exec) = &handler.exec {
+            let command = exec.command.clone().unwrap_or_default();
+            // Hooks are bounded by the caller (the grace period); ExecSync needs a timeout.
+            return match self
+                .exec_probe(container_id, &command, Duration::from_secs(3600))
+                .await
+            {
+                ProbeResult::Success => Ok(()),
+                ProbeResult::Failure(output) => Err(format!(
+                    "Exec lifecycle hook ({:?}) for Container {:?} failed - error: command exited non-zero, message: {output:?}",
+                    command, container_id
+                )),
+            };
+        }
+        if let Some(sleep) = &handler.sleep {
+            tokio::time::sleep(Duration::from_secs(
+                u64::try_from(sleep.seconds).unwrap_or(0),
+            ))
+            .await;
+            return Ok(());
+        }
+        if let Some(http) = &handler.http_get {
+            let probe = Probe {
+                http_get: Some(http.clone()),
+                ..Probe::default()
+            };
+            return match self.probe(container_id, ProbeKind::Liveness, &probe).await {
+                ProbeResult::Success => Ok(()),
+                ProbeResult::Failure(message) => Err(format!(
+                    "HTTP lifecycle hook ({}) failed - error: {message}",
+                    http.path.as_deref().unwrap_or("/")
+                )),
+            };
+        }
+        Err("a lifecycle hook needs exec, httpGet or sleep".to_string())
     }
 
     async fn wait_containers(&self, container_ids: &[String]) {
