@@ -58,6 +58,8 @@ enum BenchCommand {
     Watch(bench::WatchBenchArgs),
     /// Many hollow nodes and Deployments: time to all available, peak memory, API latency.
     Density(bench::DensityBenchArgs),
+    /// Real containers through containerd: pod start latency, a Deployment's rollout.
+    Containers(bench::ContainersBenchArgs),
 }
 
 #[derive(clap::Args)]
@@ -308,6 +310,7 @@ fn main() -> Result<()> {
         Command::Bench(BenchCommand::Startup(args)) => runtime.block_on(bench::startup(args)),
         Command::Bench(BenchCommand::Watch(args)) => runtime.block_on(bench::watch(args)),
         Command::Bench(BenchCommand::Density(args)) => runtime.block_on(bench::density(args)),
+        Command::Bench(BenchCommand::Containers(args)) => runtime.block_on(bench::containers(args)),
     }
 }
 

@@ -788,3 +788,44 @@ spec:
         ctr.containers().is_empty()
     });
 }
+
+/// `bosun bench containers` at a size that takes seconds, so it cannot rot (the other
+/// scenarios run in `benchmarks.rs`; this one needs a containerd).
+#[test]
+fn the_containers_benchmark_runs_at_a_small_size() {
+    let ctr = Containerd::start();
+    let dir = tempfile::tempdir().expect("dir");
+    let output = dir.path().join("containers.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_bosun"))
+        .args(["bench", "containers", "--cri-socket", ctr.socket()])
+        .args(["--pods", "4", "--replicas", "3", "--output"])
+        .arg(&output)
+        .env("BOSUN_LOG", "error")
+        .output()
+        .expect("bosun runs");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{table}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(table.contains("pod create → Ready p99 (ms)"), "{table}");
+    let figures: Value =
+        serde_json::from_str(&std::fs::read_to_string(&output).expect("figures")).expect("JSON");
+    assert_eq!(figures["pods"], 4);
+    assert_eq!(figures["ready_pods"], 4, "{figures}");
+    assert_eq!(figures["replicas"], 3);
+    for key in ["apply_to_available_s", "rolling_update_s", "all_ready_s"] {
+        assert!(
+            figures[key].as_f64().is_some_and(|s| s > 0.0),
+            "{key}: {figures}"
+        );
+    }
+    assert!(
+        figures["pod_start_ms"]["p50"].as_f64() <= figures["pod_start_ms"]["p99"].as_f64(),
+        "{figures}"
+    );
+    wait_within("containerd to be empty", Duration::from_secs(30), || {
+        ctr.containers().is_empty()
+    });
+}

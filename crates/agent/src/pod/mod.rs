@@ -331,8 +331,10 @@ impl Worker {
         if started_anything {
             let _ = self.write_status().await;
         }
-        self.delete_pod().await;
+        // The sandbox goes before the pod: once the pod is gone from the API, nothing of
+        // it is left on the node.
         self.release().await;
+        self.delete_pod().await;
     }
 
     /// Stops every live container concurrently; false if the pod vanished meanwhile.

@@ -116,7 +116,7 @@ pub(crate) async fn start_cluster(nodes: usize, start_delay: &str) -> Result<Clu
     })
 }
 
-async fn client_for(path: &Path) -> Result<kube::Client> {
+pub(crate) async fn client_for(path: &Path) -> Result<kube::Client> {
     let kubeconfig = kube::config::Kubeconfig::read_from(path)?;
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
     Ok(kube::Client::try_from(config)?)
@@ -128,7 +128,7 @@ fn mib(kib: Option<u64>) -> f64 {
 
 /// Waits until the Deployment's current generation is fully rolled out (what
 /// `kubectl rollout status` waits for).
-async fn rolled_out(api: &Api<Deployment>, name: &str, replicas: i32) -> Result<()> {
+pub(crate) async fn rolled_out(api: &Api<Deployment>, name: &str, replicas: i32) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(900);
     loop {
         let d = api.get(name).await?;
@@ -308,7 +308,7 @@ pub async fn scheduler(args: SchedulerBenchArgs) -> Result<()> {
     )
 }
 
-fn write_json(path: &Path, figures: &serde_json::Value) -> Result<()> {
+pub(crate) fn write_json(path: &Path, figures: &serde_json::Value) -> Result<()> {
     std::fs::write(path, serde_json::to_vec_pretty(figures)?)
         .with_context(|| format!("writing {}", path.display()))?;
     println!("figures written to {}", path.display());

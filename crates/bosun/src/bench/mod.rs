@@ -3,12 +3,14 @@
 
 mod api;
 mod cluster;
+mod containers;
 mod density;
 mod mixed;
 mod scenarios;
 
 pub use api::{ApiBenchArgs, api};
 pub use cluster::{RolloutBenchArgs, SchedulerBenchArgs, rollout, scheduler};
+pub use containers::{ContainersBenchArgs, containers};
 pub use density::{DensityBenchArgs, density};
 pub use scenarios::{StartupBenchArgs, WatchBenchArgs, startup, watch};
 
