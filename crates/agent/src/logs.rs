@@ -214,6 +214,9 @@ async fn handle(cri: Arc<CriRuntime>, request: Request<Incoming>) -> Response<Bo
     let [route, namespace, pod, container] = parts.as_slice() else {
         return text(StatusCode::NOT_FOUND, "404 page not found\n".to_string());
     };
+    if *route == "exec" && request.method() == hyper::Method::POST {
+        return exec(&cri, namespace, pod, container, &query).await;
+    }
     if *route != "containerLogs" || request.method() != hyper::Method::GET {
         return text(StatusCode::NOT_FOUND, "404 page not found\n".to_string());
     }
@@ -273,6 +276,54 @@ async fn handle(cri: Arc<CriRuntime>, request: Request<Incoming>) -> Response<Bo
         hyper::header::HeaderValue::from_static("text/plain"),
     );
     response
+}
+
+/// `POST /exec/{namespace}/{pod}/{container}?command=…` (repeated): runs the command to
+/// completion in the running container through CRI `ExecSync` and answers its output and
+/// exit code as JSON (`stdout`/`stderr` base64, `exitCode`). Non-interactive only: the
+/// API server turns this into the exec WebSocket protocol kubectl speaks.
+async fn exec(
+    cri: &CriRuntime,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+    query: &str,
+) -> Response<Body> {
+    let command: Vec<String> = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, _)| *k == "command")
+        .map(|(_, v)| percent_decode(v))
+        .collect();
+    if command.is_empty() {
+        return text(
+            StatusCode::BAD_REQUEST,
+            "you must specify at least 1 command".to_string(),
+        );
+    }
+    let Some(id) = cri.running_container(namespace, pod, container).await else {
+        return text(
+            StatusCode::BAD_REQUEST,
+            format!("container \"{container}\" in pod \"{pod}\" is not running"),
+        );
+    };
+    match cri.exec_sync(&id, &command).await {
+        Ok((stdout, stderr, exit_code)) => {
+            let body = serde_json::json!({
+                "stdout": k8s_openapi::ByteString(stdout),
+                "stderr": k8s_openapi::ByteString(stderr),
+                "exitCode": exit_code,
+            });
+            let mut response =
+                Response::new(Full::new(Bytes::from(body.to_string())).boxed_unsync());
+            response.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/json"),
+            );
+            response
+        }
+        Err(message) => text(StatusCode::INTERNAL_SERVER_ERROR, message),
+    }
 }
 
 /// Sends the log (and, when following, what is appended until the container stops or

@@ -129,7 +129,7 @@ pub static RESOURCES: &[ResourceInfo] = &[
     ResourceInfo {
         short_names: &["po"],
         categories: &["all"],
-        subresources: &["status", "binding", "eviction", "log"],
+        subresources: &["status", "binding", "eviction", "log", "exec"],
         definition: "io.k8s.api.core.v1.Pod",
         has_status: true,
         ..res("", "v1", "Pod", "pods", "pod", true)

@@ -50,6 +50,7 @@ fn subresource(
         "token" => ("authentication.k8s.io", "v1", "TokenRequest", &["create"]),
         // Upstream's LogREST answers with a stream but names Pod as its kind.
         "log" => (info.group, info.version, info.kind, &["get"]),
+        "exec" => ("", "v1", "PodExecOptions", &["create", "get"]),
         _ => (
             info.group,
             info.version,

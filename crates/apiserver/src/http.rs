@@ -306,13 +306,13 @@ fn parse_query(uri: &axum::http::Uri) -> ApiResult<Query> {
 }
 
 async fn api(State(state): State<Arc<ServerState>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let result = async {
         let target = parse_path(parts.uri.path()).ok_or_else(ApiError::no_route)?;
         let accept = match negotiate(&parts.headers) {
             Ok(accept) => accept,
             // Logs are `text/plain` (upstream's LogREST), whatever JSON the client takes.
-            Err(_) if is_log(&target) => Accept::Json,
+            Err(_) if is_log(&target) || is_exec(&target) => Accept::Json,
             Err(e) => return Err(e),
         };
         let query = parse_query(&parts.uri)?;
@@ -336,6 +336,14 @@ async fn api(State(state): State<Arc<ServerState>>, request: Request) -> Respons
             Target::GroupVersion(g, v) => discovery::api_resource_list(&g, &v)
                 .map(|doc| json_response(StatusCode::OK, &doc))
                 .ok_or_else(ApiError::no_route),
+            Target::Resource(target)
+                if target.subresource.as_deref() == Some("exec")
+                    && target.info.plural == "pods"
+                    && target.name.is_some() =>
+            {
+                let name = target.name.clone().unwrap_or_default();
+                crate::exec::serve(&state, &mut parts, target.namespace.as_deref(), &name).await
+            }
             Target::Resource(target) => {
                 let body = read_body(body, &parts.method).await?;
                 let user = crate::auth::requester(&parts.extensions);
@@ -375,6 +383,11 @@ async fn api(State(state): State<Arc<ServerState>>, request: Request) -> Respons
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn is_exec(target: &Target) -> bool {
+    matches!(target, Target::Resource(t) if t.subresource.as_deref() == Some("exec")
+        && t.info.plural == "pods" && t.name.is_some())
 }
 
 fn is_log(target: &Target) -> bool {

@@ -106,10 +106,26 @@ impl KubeletClient {
         endpoint: &Endpoint,
         path_and_query: &str,
     ) -> Result<Response<AgentBody>, ApiError> {
+        self.request(hyper::Method::GET, endpoint, path_and_query)
+            .await
+    }
+
+    /// [`KubeletClient::get`] with another method (an empty body).
+    pub async fn request(
+        &self,
+        method: hyper::Method,
+        endpoint: &Endpoint,
+        path_and_query: &str,
+    ) -> Result<Response<AgentBody>, ApiError> {
         let authority = endpoint.authority();
         let url = format!("https://{authority}{path_and_query}");
         // Go's `*url.Error` wording, which upstream passes on as the message.
-        let fail = |why: String| ApiError::unknown(format!("Get {url:?}: {why}"));
+        let verb = if method == hyper::Method::GET {
+            "Get"
+        } else {
+            "Post"
+        };
+        let fail = |why: String| ApiError::unknown(format!("{verb} {url:?}: {why}"));
 
         let tcp = tokio::time::timeout(
             DIAL_TIMEOUT,
@@ -135,7 +151,9 @@ impl KubeletClient {
             }
         });
         let guard = AbortOnDrop(driver);
-        let request = Request::get(path_and_query)
+        let request = Request::builder()
+            .method(method)
+            .uri(path_and_query)
             .header(header::HOST, authority.as_str())
             .body(String::new())
             .map_err(|e| fail(e.to_string()))?;

@@ -10,6 +10,7 @@ pub mod admission;
 pub mod auth;
 pub mod discovery;
 pub mod error;
+pub mod exec;
 pub mod http;
 pub mod kubelet;
 pub mod logs;

@@ -219,6 +219,10 @@ fn deployment_rolls_out_serves_and_rolls_over_with_readiness_gating() {
         assert_eq!(status["ready"], true);
     }
 
+    // `kubectl logs deploy/web` picks one of its pods.
+    let logs = server.ok(&["logs", "deploy/web"]);
+    assert!(logs.starts_with("web v1 serving on :8080\n"), "{logs}");
+
     // A pod reaches another pod's IP, and a hostPort answers on the node.
     let host_port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
@@ -525,6 +529,38 @@ fn logs_follow_and_a_failed_liveness_probe_restarts_the_container() {
         "{err}"
     );
 
+    // exec runs a command in the container: its output, stderr and exit code come back.
+    assert_eq!(
+        server.ok(&["exec", "ticker", "--", "cat", "/etc/settings/greeting"]),
+        "hello from a configmap"
+    );
+    let out = server.kubectl(&[
+        "exec",
+        "ticker",
+        "-c",
+        "tick",
+        "--",
+        "sh",
+        "-c",
+        "echo out; echo err >&2; exit 3",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "kubectl exits with the command's code"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "out\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("err\n") && stderr.contains("command terminated with exit code 3"),
+        "{stderr}"
+    );
+    let err = server.fails(&["exec", "-i", "ticker", "--", "sh"]);
+    assert!(
+        err.contains("interactive sessions (stdin, tty) are not supported"),
+        "{err}"
+    );
+
     // -f keeps streaming lines written after it started.
     let mut follow = Command::new("kubectl")
         .args(["logs", "-f", "ticker", "--tail", "1"])
@@ -828,4 +864,72 @@ fn the_containers_benchmark_runs_at_a_small_size() {
     wait_within("containerd to be empty", Duration::from_secs(30), || {
         ctr.containers().is_empty()
     });
+}
+
+const SHAPED: &str = r#"apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {password: hunter2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: shaped}
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - {name: creds, secret: {secretName: creds}}
+  - {name: shared, emptyDir: {}}
+  initContainers:
+  - name: first
+    image: bosun.test/web:v1
+    command: ["sh", "-c", "echo first >> /shared/order"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+  - name: second
+    image: bosun.test/web:v1
+    command: ["sh", "-c", "echo second >> /shared/order"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+  containers:
+  - name: main
+    image: bosun.test/web:v1
+    workingDir: /shared
+    command: ["sh", "-c"]
+    args:
+    - 'echo "order: $(cat order | tr "\n" " ")"; echo "uid: $(id -u)"; echo "password: $(cat /creds/password)"; echo "memory: $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max)"; touch /rootfs-write 2>/dev/null && echo "rootfs: writable" || echo "rootfs: read-only"; echo "pwd: $(pwd)"; trap "exit 0" TERM; nc -l -p 9000 -e true & while true; do sleep 0.2; done'
+    securityContext: {runAsUser: 65534, readOnlyRootFilesystem: true}
+    resources:
+      requests: {cpu: 100m, memory: 32Mi}
+      limits: {cpu: 500m, memory: 64Mi}
+    readinessProbe:
+      tcpSocket: {port: 9000}
+      periodSeconds: 1
+    volumeMounts:
+    - {name: creds, mountPath: /creds, readOnly: true}
+    - {name: shared, mountPath: /shared}
+"#;
+
+#[test]
+fn init_containers_security_context_limits_secrets_and_tcp_probes() {
+    let ctr = Containerd::start();
+    let server = server_on(&ctr);
+    server.ok_stdin(&["apply", "-f", "-"], SHAPED);
+    wait_within("shaped ready", Duration::from_secs(40), || {
+        ready(&json(&server, &["get", "pod", "shaped"]))
+    });
+    let pod = json(&server, &["get", "pod", "shaped"]);
+    for init in pod["status"]["initContainerStatuses"]
+        .as_array()
+        .expect("init statuses")
+    {
+        assert_eq!(init["state"]["terminated"]["reason"], "Completed", "{init}");
+        assert_eq!(init["state"]["terminated"]["exitCode"], 0, "{init}");
+    }
+    assert_eq!(pod["status"]["qosClass"], "Burstable");
+    let logs = server.ok(&["logs", "shaped"]);
+    assert_eq!(
+        logs,
+        "order: first second \nuid: 65534\npassword: hunter2\nmemory: 67108864\nrootfs: read-only\npwd: /shared\n"
+    );
+    assert_eq!(server.ok(&["logs", "shaped", "-c", "second"]), "");
+    let since = server.ok(&["logs", "shaped", "--since", "1h"]);
+    assert_eq!(since, logs, "everything is within the last hour");
 }

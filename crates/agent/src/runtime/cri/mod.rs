@@ -394,6 +394,51 @@ impl CriRuntime {
             .collect()
     }
 
+    /// The ID of the running instance of a container, found by its pod's labels.
+    pub async fn running_container(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+    ) -> Option<String> {
+        let mut labels = self.own_labels();
+        labels.insert(POD_NAMESPACE_LABEL.to_string(), namespace.to_string());
+        labels.insert(POD_NAME_LABEL.to_string(), pod.to_string());
+        labels.insert(CONTAINER_NAME_LABEL.to_string(), container.to_string());
+        self.containers_with(cri::ContainerFilter {
+            label_selector: labels,
+            state: Some(cri::ContainerStateValue {
+                state: cri::ContainerState::ContainerRunning as i32,
+            }),
+            ..Default::default()
+        })
+        .await
+        .into_iter()
+        .max_by_key(|c| c.created_at)
+        .map(|c| c.id)
+    }
+
+    /// Runs a command to completion in a container (at most 5 minutes): stdout, stderr
+    /// and the exit code.
+    pub async fn exec_sync(
+        &self,
+        id: &str,
+        command: &[String],
+    ) -> Result<(Vec<u8>, Vec<u8>, i32), String> {
+        let request = cri::ExecSyncRequest {
+            container_id: id.to_string(),
+            cmd: command.to_vec(),
+            timeout: 300,
+        };
+        let r = self
+            .rt()
+            .exec_sync(request)
+            .await
+            .map_err(|e| e.message().to_string())?
+            .into_inner();
+        Ok((r.stdout, r.stderr, r.exit_code))
+    }
+
     async fn exec_probe(&self, id: &str, command: &[String], timeout: Duration) -> ProbeResult {
         let request = cri::ExecSyncRequest {
             container_id: id.to_string(),
