@@ -125,7 +125,7 @@ pub fn accept_key(key: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
 }
 
-fn header_str<'a>(parts: &'a Parts, name: header::HeaderName) -> &'a str {
+fn header_str(parts: &Parts, name: header::HeaderName) -> &str {
     parts
         .headers
         .get(name)
