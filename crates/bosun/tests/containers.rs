@@ -905,6 +905,18 @@ spec:
     volumeMounts:
     - {name: creds, mountPath: /creds, readOnly: true}
     - {name: shared, mountPath: /shared}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: oom}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: hog
+    image: bosun.test/web:v1
+    command: ["sh", "-c", "echo hogging; head -c 200000000 /dev/zero | tail"]
+    resources:
+      limits: {memory: 20Mi}
 "#;
 
 #[test]
@@ -932,4 +944,19 @@ fn init_containers_security_context_limits_secrets_and_tcp_probes() {
     assert_eq!(server.ok(&["logs", "shaped", "-c", "second"]), "");
     let since = server.ok(&["logs", "shaped", "--since", "1h"]);
     assert_eq!(since, logs, "everything is within the last hour");
+
+    // Past its memory limit a container is OOM-killed, and the status says so.
+    wait_within("the hog to fail", Duration::from_secs(30), || {
+        json(&server, &["get", "pod", "oom"])["status"]["phase"] == "Failed"
+    });
+    let hog = json(&server, &["get", "pod", "oom"])["status"]["containerStatuses"][0]["state"]
+        ["terminated"]
+        .clone();
+    assert_eq!(hog["reason"], "OOMKilled", "{hog}");
+    assert_eq!(hog["exitCode"], 137, "{hog}");
+    assert_eq!(
+        server.ok(&["logs", "oom"]),
+        "hogging\n",
+        "a finished pod keeps its log"
+    );
 }
