@@ -141,6 +141,7 @@ pub async fn containers(args: ContainersBenchArgs) -> Result<()> {
         &ListParams::default().labels("bench=start"),
     )
     .await?;
+    gone(&pods).await?;
 
     // A Deployment of real containers: apply → available, then a rolling update.
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "default");
@@ -167,14 +168,7 @@ pub async fn containers(args: ContainersBenchArgs) -> Result<()> {
     rolled_out(&deployments, "web", args.replicas).await?;
     let update = t.elapsed();
     deployments.delete("web", &DeleteParams::default()).await?;
-    // Pods leave the API only once the node has removed their containers.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !pods.list(&ListParams::default()).await?.items.is_empty() {
-        if Instant::now() > deadline {
-            bail!("pods were not removed");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    gone(&pods).await?;
 
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
@@ -229,4 +223,17 @@ pub async fn containers(args: ContainersBenchArgs) -> Result<()> {
             "server_rss_kib": peak_server,
         }),
     )
+}
+
+/// Waits until no pod is left. Pods leave the API only once the node has removed their
+/// containers, so the next phase starts on an idle node and nothing is left behind.
+async fn gone(pods: &Api<Pod>) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !pods.list(&ListParams::default()).await?.items.is_empty() {
+        if Instant::now() > deadline {
+            bail!("pods were not removed");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
 }

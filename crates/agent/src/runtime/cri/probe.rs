@@ -102,8 +102,13 @@ async fn http_get<'a>(
         .await
         .map_err(|e| format!("Get \"{url}\": {e}"))?;
     tokio::spawn(conn);
-    let version = KUBELET_VERSION.trim_start_matches('v');
-    let version = version.split('-').next().unwrap_or(version);
+    // Upstream sends `kube-probe/<major>.<minor>`.
+    let version: Vec<&str> = KUBELET_VERSION
+        .trim_start_matches('v')
+        .split(['.', '-'])
+        .take(2)
+        .collect();
+    let version = version.join(".");
     let mut request = hyper::Request::get(path)
         .header(hyper::header::HOST, addr.to_string())
         .header(hyper::header::USER_AGENT, format!("kube-probe/{version}"))
@@ -146,5 +151,131 @@ async fn grpc_check(addr: SocketAddr, service: String) -> Result<(), String> {
             .map(|s| s.as_str_name().to_string())
             .unwrap_or_else(|_| status.to_string());
         Err(format!("service unhealthy (responded with \"{name}\")"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    fn probe(json: serde_json::Value) -> Probe {
+        serde_json::from_value(json).expect("probe")
+    }
+
+    fn container() -> Container {
+        serde_json::from_value(
+            serde_json::json!({"name": "c", "ports": [{"name": "web", "containerPort": 1}]}),
+        )
+        .expect("container")
+    }
+
+    /// An HTTP server answering every request with `status`, returning the request.
+    async fn http_server(status: u16) -> (u16, tokio::task::JoinHandle<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let task = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.expect("accept");
+            let mut buf = vec![0u8; 4096];
+            let n = s.read(&mut buf).await.unwrap_or(0);
+            let _ = s
+                .write_all(format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\n\r\n").as_bytes())
+                .await;
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        });
+        (port, task)
+    }
+
+    #[tokio::test]
+    async fn http_get_succeeds_below_400_and_reports_the_status_above() {
+        let (port, seen) = http_server(204).await;
+        let p = probe(
+            serde_json::json!({"httpGet": {"path": "/healthz", "port": port,
+            "httpHeaders": [{"name": "X-Probe", "value": "yes"}]}}),
+        );
+        assert_eq!(
+            network(&p, &container(), "127.0.0.1", Duration::from_secs(2)).await,
+            ProbeResult::Success
+        );
+        let request = seen.await.expect("request");
+        assert!(
+            request.starts_with("GET /healthz HTTP/1.1\r\n"),
+            "{request}"
+        );
+        assert!(
+            request.contains("user-agent: kube-probe/1.33\r\n"),
+            "{request}"
+        );
+        assert!(request.contains("x-probe: yes\r\n"), "{request}");
+        let (port, _) = http_server(503).await;
+        let p = probe(serde_json::json!({"httpGet": {"path": "/", "port": port}}));
+        assert_eq!(
+            network(&p, &container(), "127.0.0.1", Duration::from_secs(2)).await,
+            ProbeResult::Failure("HTTP probe failed with statuscode: 503".to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn tcp_socket_connects_and_named_ports_resolve() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let p = probe(serde_json::json!({"tcpSocket": {"port": port}}));
+        assert_eq!(
+            network(&p, &container(), "127.0.0.1", Duration::from_secs(2)).await,
+            ProbeResult::Success
+        );
+        drop(listener);
+        let ProbeResult::Failure(message) =
+            network(&p, &container(), "127.0.0.1", Duration::from_secs(2)).await
+        else {
+            panic!("a closed port fails");
+        };
+        assert!(
+            message.starts_with(&format!("dial tcp 127.0.0.1:{port}: connect:")),
+            "{message}"
+        );
+        let p = probe(serde_json::json!({"tcpSocket": {"port": "nope"}}));
+        assert_eq!(
+            network(&p, &container(), "127.0.0.1", Duration::from_secs(2)).await,
+            ProbeResult::Failure("couldn't find port: nope in c".to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn grpc_asks_the_health_service() {
+        let (reporter, service) = tonic_health::server::health_reporter();
+        reporter
+            .set_service_status("", tonic_health::ServingStatus::Serving)
+            .await;
+        reporter
+            .set_service_status("sick", tonic_health::ServingStatus::NotServing)
+            .await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming(tokio_stream_of(listener)),
+        );
+        let p = probe(serde_json::json!({"grpc": {"port": port}}));
+        assert_eq!(
+            network(&p, &container(), "127.0.0.1", Duration::from_secs(5)).await,
+            ProbeResult::Success
+        );
+        let p = probe(serde_json::json!({"grpc": {"port": port, "service": "sick"}}));
+        assert_eq!(
+            network(&p, &container(), "127.0.0.1", Duration::from_secs(5)).await,
+            ProbeResult::Failure("service unhealthy (responded with \"NOT_SERVING\")".to_string())
+        );
+    }
+
+    fn tokio_stream_of(
+        listener: TcpListener,
+    ) -> impl futures::Stream<Item = Result<TcpStream, std::io::Error>> {
+        futures::stream::unfold(listener, |l| async move {
+            let next = l.accept().await.map(|(s, _)| s);
+            Some((next, l))
+        })
     }
 }
