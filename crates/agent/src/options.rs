@@ -42,7 +42,9 @@ pub struct AgentOptions {
     /// The node's InternalIP; derived from the index when unset.
     pub node_ip: Option<IpAddr>,
     /// Port of the node's HTTPS endpoint, published as
-    /// `status.daemonEndpoints.kubeletEndpoint.Port` (upstream: 10250).
+    /// `status.daemonEndpoints.kubeletEndpoint.Port` (upstream: 10250). 0, the default,
+    /// says the node has none (hollow nodes), so the API server answers log requests
+    /// for its pods at once with a clear error instead of dialling a port nobody serves.
     pub kubelet_port: i32,
 }
 
@@ -60,7 +62,7 @@ impl AgentOptions {
             labels: BTreeMap::new(),
             node_index: None,
             node_ip: None,
-            kubelet_port: 10250,
+            kubelet_port: 0,
         }
     }
 }

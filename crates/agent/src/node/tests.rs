@@ -77,7 +77,8 @@ fn registered_node_object() {
     );
     assert_eq!(
         status["daemonEndpoints"],
-        json!({"kubeletEndpoint": {"Port": 10250}})
+        json!({"kubeletEndpoint": {"Port": 0}}),
+        "a hollow node serves no endpoint"
     );
     let t = "1970-01-01T00:01:00Z";
     assert_eq!(
