@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::containerd::{Containerd, http_get, json, pods, ready, server_on};
+use common::containerd::{Containerd, cri_flags, http_get, json, pods, ready, server_on};
 use common::{TestServer, wait_within};
 use serde_json::Value;
 
@@ -316,14 +316,7 @@ fn start_agent(server: &TestServer, ctr: &Containerd, dir: &Path) -> Child {
             "--name",
             "worker",
         ])
-        .args([
-            "--runtime",
-            "cri",
-            "--cri-socket",
-            ctr.socket(),
-            "--kubelet-port",
-            "0",
-        ])
+        .args(cri_flags(ctr))
         .arg("--data-dir")
         .arg(dir)
         .env("BOSUN_LOG", "warn")

@@ -99,17 +99,22 @@ impl Drop for Containerd {
     }
 }
 
-pub fn server_on(ctr: &Containerd) -> TestServer {
-    TestServer::start_with_local_node(&[
+/// The flags that put a node on this containerd (`--runtime cri …`, any free port).
+pub fn cri_flags(ctr: &Containerd) -> [&str; 6] {
+    [
         "--runtime",
         "cri",
         "--cri-socket",
         ctr.socket(),
         "--kubelet-port",
         "0",
-        "--node-name",
-        "box",
-    ])
+    ]
+}
+
+pub fn server_on(ctr: &Containerd) -> TestServer {
+    let mut flags = cri_flags(ctr).to_vec();
+    flags.extend(["--node-name", "box"]);
+    TestServer::start_with_local_node(&flags)
 }
 
 pub fn json(server: &TestServer, args: &[&str]) -> Value {

@@ -212,25 +212,10 @@ impl Runtime for CriRuntime {
         for s in &old {
             self.remove_sandbox_fully(&s.id, None).await;
         }
-        let volumes = PodVolumes::prepare(
-            &self.client,
-            &self.options.root,
-            pod,
-            &self.options.node_name,
-        )
-        .await
-        .map_err(RuntimeError::Failed)?;
-        let log_directory = self.log_directory(pod);
-        std::fs::create_dir_all(&log_directory).map_err(|e| {
-            RuntimeError::Failed(format!("creating {}: {e}", log_directory.display()))
-        })?;
-        let mut config = config::sandbox_config(
-            pod,
-            attempt,
-            log_directory.to_string_lossy().into_owned(),
-            self.dns.clone(),
-        );
-        config.labels.extend(self.own_labels());
+        let (volumes, config) = self
+            .sandbox_parts(pod, attempt)
+            .await
+            .map_err(RuntimeError::Failed)?;
         let id = self
             .rt()
             .run_pod_sandbox(cri::RunPodSandboxRequest {

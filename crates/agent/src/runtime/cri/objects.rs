@@ -326,6 +326,33 @@ impl CriRuntime {
         }
     }
 
+    /// A sandbox's volumes (materialised) and its config, with this node's labels. The
+    /// same config is rebuilt for an adopted sandbox, as `CreateContainer` needs it.
+    pub(super) async fn sandbox_parts(
+        &self,
+        pod: &Pod,
+        attempt: u32,
+    ) -> Result<(PodVolumes, cri::PodSandboxConfig), String> {
+        let volumes = PodVolumes::prepare(
+            &self.client,
+            &self.options.root,
+            pod,
+            &self.options.node_name,
+        )
+        .await?;
+        let log_directory = self.log_directory(pod);
+        std::fs::create_dir_all(&log_directory)
+            .map_err(|e| format!("creating {}: {e}", log_directory.display()))?;
+        let mut config = config::sandbox_config(
+            pod,
+            attempt,
+            log_directory.to_string_lossy().into_owned(),
+            self.dns.clone(),
+        );
+        config.labels.extend(self.own_labels());
+        Ok((volumes, config))
+    }
+
     /// What an earlier run of the agent left of the pod: its newest ready sandbox and
     /// the latest instance of each container, registered so probes and exec find them.
     pub(super) async fn adopt_pod(&self, pod: &Pod) -> Option<Adopted> {
@@ -345,22 +372,8 @@ impl CriRuntime {
         } else {
             self.sandbox_ips(&sandbox.id).await.ok()?
         };
-        let volumes = PodVolumes::prepare(
-            &self.client,
-            &self.options.root,
-            pod,
-            &self.options.node_name,
-        )
-        .await
-        .ok()?;
         let attempt = sandbox.metadata.as_ref().map_or(0, |m| m.attempt);
-        let mut config = config::sandbox_config(
-            pod,
-            attempt,
-            self.log_directory(pod).to_string_lossy().into_owned(),
-            self.dns.clone(),
-        );
-        config.labels.extend(self.own_labels());
+        let (volumes, config) = self.sandbox_parts(pod, attempt).await.ok()?;
         let mut latest: HashMap<String, cri::Container> = HashMap::new();
         for c in self
             .containers_with(cri::ContainerFilter {
