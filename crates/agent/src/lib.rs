@@ -14,6 +14,7 @@
 pub mod backoff;
 pub mod clock;
 mod dispatch;
+pub mod exec;
 pub mod image;
 pub mod logs;
 mod node;

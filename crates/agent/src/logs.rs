@@ -38,7 +38,7 @@ pub const API_SERVER_CLIENT_CN: &str = "kube-apiserver-kubelet-client";
 /// How often a followed log is checked for new lines.
 const FOLLOW_POLL: Duration = Duration::from_millis(200);
 
-type Body = UnsyncBoxBody<Bytes, Infallible>;
+pub(crate) type Body = UnsyncBoxBody<Bytes, Infallible>;
 
 /// One record of a CRI log file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,7 +102,7 @@ impl LogOptions {
     }
 }
 
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -197,7 +197,7 @@ pub fn tail(text: &str, n: Option<usize>) -> Vec<LogRecord<'_>> {
     records.into_iter().skip(from).collect()
 }
 
-fn text(code: StatusCode, message: String) -> Response<Body> {
+pub(crate) fn text(code: StatusCode, message: String) -> Response<Body> {
     let mut response = Response::new(Full::new(Bytes::from(message)).boxed_unsync());
     *response.status_mut() = code;
     response.headers_mut().insert(
@@ -214,8 +214,13 @@ async fn handle(cri: Arc<CriRuntime>, request: Request<Incoming>) -> Response<Bo
     let [route, namespace, pod, container] = parts.as_slice() else {
         return text(StatusCode::NOT_FOUND, "404 page not found\n".to_string());
     };
-    if *route == "exec" && request.method() == hyper::Method::POST {
-        return exec(&cri, namespace, pod, container, &query).await;
+    if *route == "exec" {
+        let (namespace, pod, container) = (
+            namespace.to_string(),
+            pod.to_string(),
+            container.to_string(),
+        );
+        return crate::exec::serve(&cri, request, &namespace, &pod, &container, &query).await;
     }
     if *route != "containerLogs" || request.method() != hyper::Method::GET {
         return text(StatusCode::NOT_FOUND, "404 page not found\n".to_string());
@@ -276,54 +281,6 @@ async fn handle(cri: Arc<CriRuntime>, request: Request<Incoming>) -> Response<Bo
         hyper::header::HeaderValue::from_static("text/plain"),
     );
     response
-}
-
-/// `POST /exec/{namespace}/{pod}/{container}?command=…` (repeated): runs the command to
-/// completion in the running container through CRI `ExecSync` and answers its output and
-/// exit code as JSON (`stdout`/`stderr` base64, `exitCode`). Non-interactive only: the
-/// API server turns this into the exec WebSocket protocol kubectl speaks.
-async fn exec(
-    cri: &CriRuntime,
-    namespace: &str,
-    pod: &str,
-    container: &str,
-    query: &str,
-) -> Response<Body> {
-    let command: Vec<String> = query
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .filter(|(k, _)| *k == "command")
-        .map(|(_, v)| percent_decode(v))
-        .collect();
-    if command.is_empty() {
-        return text(
-            StatusCode::BAD_REQUEST,
-            "you must specify at least 1 command".to_string(),
-        );
-    }
-    let Some(id) = cri.running_container(namespace, pod, container).await else {
-        return text(
-            StatusCode::BAD_REQUEST,
-            format!("container \"{container}\" in pod \"{pod}\" is not running"),
-        );
-    };
-    match cri.exec_sync(&id, &command).await {
-        Ok((stdout, stderr, exit_code)) => {
-            let body = serde_json::json!({
-                "stdout": k8s_openapi::ByteString(stdout),
-                "stderr": k8s_openapi::ByteString(stderr),
-                "exitCode": exit_code,
-            });
-            let mut response =
-                Response::new(Full::new(Bytes::from(body.to_string())).boxed_unsync());
-            response.headers_mut().insert(
-                hyper::header::CONTENT_TYPE,
-                hyper::header::HeaderValue::from_static("application/json"),
-            );
-            response
-        }
-        Err(message) => text(StatusCode::INTERNAL_SERVER_ERROR, message),
-    }
 }
 
 /// Sends the log (and, when following, what is appended until the container stops or
@@ -494,7 +451,7 @@ pub async fn serve(
                 }
             });
             let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(tls), service)
+                .serve_connection_with_upgrades(TokioIo::new(tls), service)
                 .await;
         });
     }

@@ -106,7 +106,7 @@ impl KubeletClient {
         endpoint: &Endpoint,
         path_and_query: &str,
     ) -> Result<Response<AgentBody>, ApiError> {
-        self.request(hyper::Method::GET, endpoint, path_and_query)
+        self.request(hyper::Method::GET, endpoint, path_and_query, &[])
             .await
     }
 
@@ -116,6 +116,7 @@ impl KubeletClient {
         method: hyper::Method,
         endpoint: &Endpoint,
         path_and_query: &str,
+        headers: &[(header::HeaderName, String)],
     ) -> Result<Response<AgentBody>, ApiError> {
         let authority = endpoint.authority();
         let url = format!("https://{authority}{path_and_query}");
@@ -145,16 +146,22 @@ impl KubeletClient {
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
             .await
             .map_err(|e| fail(e.to_string()))?;
+        // With upgrades, an exec session's connection is handed over on `101`.
+        let connection = connection.with_upgrades();
         let driver = tokio::spawn(async move {
             if let Err(err) = connection.await {
                 tracing::debug!(%err, "node agent connection ended with an error");
             }
         });
         let guard = AbortOnDrop(driver);
-        let request = Request::builder()
+        let mut request = Request::builder()
             .method(method)
             .uri(path_and_query)
-            .header(header::HOST, authority.as_str())
+            .header(header::HOST, authority.as_str());
+        for (name, value) in headers {
+            request = request.header(name, value.as_str());
+        }
+        let request = request
             .body(String::new())
             .map_err(|e| fail(e.to_string()))?;
         let response = sender

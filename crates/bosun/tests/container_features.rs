@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -133,11 +133,75 @@ fn logs_follow_and_a_failed_liveness_probe_restarts_the_container() {
         stderr.contains("err\n") && stderr.contains("command terminated with exit code 3"),
         "{stderr}"
     );
-    let err = server.fails(&["exec", "-i", "ticker", "--", "sh"]);
-    assert!(
-        err.contains("interactive sessions (stdin, tty) are not supported"),
-        "{err}"
+    // stdin reaches the command (-i).
+    let out = server.kubectl_with_stdin(
+        &[
+            "exec",
+            "-i",
+            "ticker",
+            "--",
+            "sh",
+            "-c",
+            "read x; echo \"got $x\"; exit 4",
+        ],
+        Some("hello\n"),
     );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "got hello\n");
+    assert_eq!(out.status.code(), Some(4));
+    // A terminal session (-it), through `script` for a pty: a prompt, commands, the exit code.
+    let session = Command::new("script")
+        .args(["-qec", "kubectl exec -it ticker -- sh", "/dev/null"])
+        .env("KUBECONFIG", &server.kubeconfig)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    let mut stdin = session.stdin.as_ref().expect("stdin");
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = stdin.write_all(b"echo inside $(hostname)\n");
+    std::thread::sleep(Duration::from_secs(1));
+    let _ = stdin.write_all(b"exit 7\n");
+    let out = session.wait_with_output().expect("script ends");
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert!(text.contains("inside ticker\n"), "{text}");
+    assert!(
+        text.contains("command terminated with exit code 7"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(7), "{text}");
+    // kubectl before 1.30 speaks SPDY, which is passed through as well.
+    let old_kubectl = std::path::Path::new(
+        &String::from_utf8_lossy(
+            &Command::new("sh")
+                .args(["-c", "dirname \"$(readlink -f \"$(command -v kubectl)\")\""])
+                .output()
+                .expect("sh runs")
+                .stdout,
+        )
+        .trim()
+        .to_string(),
+    )
+    .join("kubectl.1.27");
+    let out = Command::new(&old_kubectl)
+        .args(["exec", "-i", "ticker", "--", "sh", "-c", "cat; exit 2"])
+        .env("KUBECONFIG", &server.kubeconfig)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            if let Some(mut input) = child.stdin.take() {
+                input.write_all(b"one\ntwo\n")?;
+            }
+            child.wait_with_output()
+        })
+        .expect("kubectl 1.27 runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "one\ntwo\n",
+        "stdin ends (SPDY)"
+    );
+    assert_eq!(out.status.code(), Some(2));
 
     // -f keeps streaming lines written after it started.
     let mut follow = Command::new("kubectl")

@@ -279,25 +279,30 @@ impl CriRuntime {
         .map(|c| c.id)
     }
 
-    /// Runs a command to completion in a container (at most 5 minutes): stdout, stderr
-    /// and the exit code.
-    pub async fn exec_sync(
+    /// An interactive exec session (CRI `Exec`): the URL on the runtime's streaming
+    /// server that serves it. `streams` is stdin, stdout, stderr, tty.
+    pub async fn exec_url(
         &self,
         id: &str,
         command: &[String],
-    ) -> Result<(Vec<u8>, Vec<u8>, i32), String> {
-        let request = cri::ExecSyncRequest {
+        streams: [bool; 4],
+    ) -> Result<String, String> {
+        let [stdin, stdout, stderr, tty] = streams;
+        let request = cri::ExecRequest {
             container_id: id.to_string(),
             cmd: command.to_vec(),
-            timeout: 300,
+            tty,
+            stdin,
+            stdout,
+            stderr,
         };
-        let r = self
+        Ok(self
             .rt()
-            .exec_sync(request)
+            .exec(request)
             .await
             .map_err(|e| e.message().to_string())?
-            .into_inner();
-        Ok((r.stdout, r.stderr, r.exit_code))
+            .into_inner()
+            .url)
     }
 
     pub(super) async fn exec_probe(
