@@ -1,7 +1,9 @@
-//! The agent's exec endpoint, `GET /exec/{namespace}/{pod}/{container}?command=…` with a
-//! WebSocket or SPDY/3.1 upgrade, for the API server's `pods/exec`: it asks the CRI for an
-//! exec session (`Exec` → a URL on containerd's streaming server), opens that URL with the
-//! same handshake, and once both sides have switched protocols copies bytes both ways.
+//! The agent's session endpoints — `GET /exec/{namespace}/{pod}/{container}?command=…`,
+//! `/attach/{namespace}/{pod}/{container}` and `/portForward/{namespace}/{pod}`, each with a
+//! WebSocket or SPDY/3.1 upgrade — for the API server's `pods/exec`, `pods/attach` and
+//! `pods/portforward`: it asks the CRI for the session (`Exec`, `Attach`, `PortForward` →
+//! a URL on containerd's streaming server), opens that URL with the same handshake, and
+//! once both sides have switched protocols copies bytes both ways.
 //! The frames are not looked at: the channel protocol is between kubectl and containerd
 //! (the API server asks for `v4.channel.k8s.io` over WebSocket, or passes on the SPDY
 //! upgrade of kubectl before 1.30).
@@ -21,13 +23,23 @@ use crate::runtime::cri::CriRuntime;
 const STREAM_PROTOCOL_VERSION: header::HeaderName =
     header::HeaderName::from_static("x-stream-protocol-version");
 
-/// Serves both forms of `/exec/…`.
+/// What a session is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Session {
+    /// `/exec/{ns}/{pod}/{container}`: a command in the container.
+    Exec,
+    /// `/attach/{ns}/{pod}/{container}`: the container's own stdio.
+    Attach,
+    /// `/portForward/{ns}/{pod}`: ports of the pod's network namespace.
+    PortForward,
+}
+
+/// Serves a session request (it must be an upgrade).
 pub async fn serve(
     cri: &CriRuntime,
     request: Request<Incoming>,
-    namespace: &str,
-    pod: &str,
-    container: &str,
+    session: Session,
+    target: (&str, &str, &str),
     query: &str,
 ) -> Response<Body> {
     let upgrade = request.headers().get(header::UPGRADE).is_some_and(|v| {
@@ -35,7 +47,7 @@ pub async fn serve(
             || v.as_bytes().eq_ignore_ascii_case(b"SPDY/3.1")
     });
     if upgrade && request.method() == hyper::Method::GET {
-        return stream(cri, request, namespace, pod, container, query).await;
+        return stream(cri, request, session, target, query).await;
     }
     text(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -65,28 +77,41 @@ pub fn exec_options(query: &str) -> (Vec<String>, [bool; 4]) {
 async fn stream(
     cri: &CriRuntime,
     mut request: Request<Incoming>,
-    namespace: &str,
-    pod: &str,
-    container: &str,
+    session: Session,
+    (namespace, pod, container): (&str, &str, &str),
     query: &str,
 ) -> Response<Body> {
     let (command, [stdin, stdout, stderr, tty]) = exec_options(query);
-    if command.is_empty() {
-        return text(
-            StatusCode::BAD_REQUEST,
-            "you must specify at least 1 command".to_string(),
-        );
-    }
-    let Some(id) = cri.running_container(namespace, pod, container).await else {
-        return text(
-            StatusCode::BAD_REQUEST,
-            format!("container \"{container}\" in pod \"{pod}\" is not running"),
-        );
+    let url = if session == Session::PortForward {
+        let Some(sandbox) = cri.ready_sandbox(namespace, pod).await else {
+            return text(
+                StatusCode::BAD_REQUEST,
+                format!("pod \"{pod}\" has no running sandbox on this node"),
+            );
+        };
+        // The ports travel in the SPDY streams' headers; none are needed up front.
+        cri.port_forward_url(&sandbox).await
+    } else {
+        if session == Session::Exec && command.is_empty() {
+            return text(
+                StatusCode::BAD_REQUEST,
+                "you must specify at least 1 command".to_string(),
+            );
+        }
+        let Some(id) = cri.running_container(namespace, pod, container).await else {
+            return text(
+                StatusCode::BAD_REQUEST,
+                format!("container \"{container}\" in pod \"{pod}\" is not running"),
+            );
+        };
+        let streams = [stdin, stdout, stderr && !tty, tty];
+        if session == Session::Exec {
+            cri.exec_url(&id, &command, streams).await
+        } else {
+            cri.attach_url(&id, streams).await
+        }
     };
-    let url = match cri
-        .exec_url(&id, &command, [stdin, stdout, stderr && !tty, tty])
-        .await
-    {
+    let url = match url {
         Ok(url) => url,
         Err(message) => return text(StatusCode::INTERNAL_SERVER_ERROR, message),
     };

@@ -30,6 +30,7 @@ use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, warn};
 
+use crate::exec::Session;
 use crate::runtime::cri::CriRuntime;
 
 /// The only client the endpoint serves.
@@ -211,16 +212,39 @@ async fn handle(cri: Arc<CriRuntime>, request: Request<Incoming>) -> Response<Bo
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or("").to_string();
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let session = match parts.as_slice() {
+        ["exec", ..] => Some(Session::Exec),
+        ["attach", ..] => Some(Session::Attach),
+        ["portForward", ns, pod] => {
+            let (ns, pod) = (ns.to_string(), pod.to_string());
+            return crate::exec::serve(
+                &cri,
+                request,
+                Session::PortForward,
+                (&ns, &pod, ""),
+                &query,
+            )
+            .await;
+        }
+        _ => None,
+    };
     let [route, namespace, pod, container] = parts.as_slice() else {
         return text(StatusCode::NOT_FOUND, "404 page not found\n".to_string());
     };
-    if *route == "exec" {
+    if let Some(session) = session {
         let (namespace, pod, container) = (
             namespace.to_string(),
             pod.to_string(),
             container.to_string(),
         );
-        return crate::exec::serve(&cri, request, &namespace, &pod, &container, &query).await;
+        return crate::exec::serve(
+            &cri,
+            request,
+            session,
+            (&namespace, &pod, &container),
+            &query,
+        )
+        .await;
     }
     if *route != "containerLogs" || request.method() != hyper::Method::GET {
         return text(StatusCode::NOT_FOUND, "404 page not found\n".to_string());

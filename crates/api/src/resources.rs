@@ -129,7 +129,15 @@ pub static RESOURCES: &[ResourceInfo] = &[
     ResourceInfo {
         short_names: &["po"],
         categories: &["all"],
-        subresources: &["status", "binding", "eviction", "log", "exec"],
+        subresources: &[
+            "status",
+            "binding",
+            "eviction",
+            "log",
+            "exec",
+            "attach",
+            "portforward",
+        ],
         definition: "io.k8s.api.core.v1.Pod",
         has_status: true,
         ..res("", "v1", "Pod", "pods", "pod", true)

@@ -51,6 +51,8 @@ fn subresource(
         // Upstream's LogREST answers with a stream but names Pod as its kind.
         "log" => (info.group, info.version, info.kind, &["get"]),
         "exec" => ("", "v1", "PodExecOptions", &["create", "get"]),
+        "attach" => ("", "v1", "PodAttachOptions", &["create", "get"]),
+        "portforward" => ("", "v1", "PodPortForwardOptions", &["create", "get"]),
         _ => (
             info.group,
             info.version,

@@ -95,21 +95,46 @@ fn header_str(parts: &Parts, name: header::HeaderName) -> &str {
         .unwrap_or_default()
 }
 
-/// Serves `GET|POST pods/<name>/exec`.
+/// The pod subresources served as sessions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Session {
+    Exec,
+    Attach,
+    PortForward,
+}
+
+impl Session {
+    pub fn of(subresource: &str) -> Option<Session> {
+        match subresource {
+            "exec" => Some(Session::Exec),
+            "attach" => Some(Session::Attach),
+            "portforward" => Some(Session::PortForward),
+            _ => None,
+        }
+    }
+}
+
+/// Serves `GET|POST pods/<name>/{exec,attach,portforward}`.
 pub async fn serve(
     state: &Arc<ServerState>,
     parts: &mut Parts,
+    session_kind: Session,
     ns: Option<&str>,
     name: &str,
 ) -> ApiResult<Response> {
     let options = ExecOptions::parse(parts.uri.query().unwrap_or_default());
-    if options.command.is_empty() {
+    if session_kind == Session::Exec && options.command.is_empty() {
         return Err(ApiError::bad_request("you must specify at least 1 command"));
     }
-    let stream = match header_str(parts, header::UPGRADE)
-        .to_ascii_lowercase()
-        .as_str()
-    {
+    let upgrade = header_str(parts, header::UPGRADE).to_ascii_lowercase();
+    if session_kind == Session::PortForward && upgrade != "spdy/3.1" {
+        // kubectl tries SPDY tunnelled over WebSocket first and falls back to SPDY when
+        // the upgrade is refused; containerd forwards ports over SPDY only.
+        return Err(ApiError::bad_request(
+            "port forwarding is served over SPDY/3.1 only",
+        ));
+    }
+    let stream = match upgrade.to_ascii_lowercase().as_str() {
         "websocket" => {
             let offered = header_str(parts, header::SEC_WEBSOCKET_PROTOCOL).to_string();
             let Some(protocol) = PROTOCOLS
@@ -146,7 +171,10 @@ pub async fn serve(
     };
 
     let pod = state.registry.get(rest::info("", "pods"), ns, name).await?;
-    let container = container_for(&pod, &options.container)?;
+    let container = match session_kind {
+        Session::PortForward => String::new(),
+        _ => container_for(&pod, &options.container)?,
+    };
     let Some(node_name) = pod
         .pointer("/spec/nodeName")
         .and_then(Value::as_str)
@@ -169,12 +197,22 @@ pub async fn serve(
     let segment = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
     let pod_ns = crate::object::meta_str(&pod, "namespace").unwrap_or_default();
     let query = parts.uri.query().unwrap_or_default().to_string();
-    let agent_path = format!(
-        "/exec/{}/{}/{}?{query}",
-        segment(pod_ns),
-        segment(name),
-        segment(&container)
-    );
+    let agent_path = match session_kind {
+        Session::Exec | Session::Attach => format!(
+            "/{}/{}/{}/{}?{query}",
+            if session_kind == Session::Exec {
+                "exec"
+            } else {
+                "attach"
+            },
+            segment(pod_ns),
+            segment(name),
+            segment(&container)
+        ),
+        Session::PortForward => {
+            format!("/portForward/{}/{}?{query}", segment(pod_ns), segment(name))
+        }
+    };
     session(parts, client, &endpoint, &agent_path, &stream, name).await
 }
 

@@ -337,12 +337,22 @@ async fn api(State(state): State<Arc<ServerState>>, request: Request) -> Respons
                 .map(|doc| json_response(StatusCode::OK, &doc))
                 .ok_or_else(ApiError::no_route),
             Target::Resource(target)
-                if target.subresource.as_deref() == Some("exec")
-                    && target.info.plural == "pods"
-                    && target.name.is_some() =>
+                if target.info.plural == "pods"
+                    && target.name.is_some()
+                    && target
+                        .subresource
+                        .as_deref()
+                        .and_then(crate::exec::Session::of)
+                        .is_some() =>
             {
                 let name = target.name.clone().unwrap_or_default();
-                crate::exec::serve(&state, &mut parts, target.namespace.as_deref(), &name).await
+                let kind = target
+                    .subresource
+                    .as_deref()
+                    .and_then(crate::exec::Session::of)
+                    .unwrap_or(crate::exec::Session::Exec);
+                crate::exec::serve(&state, &mut parts, kind, target.namespace.as_deref(), &name)
+                    .await
             }
             Target::Resource(target) => {
                 let body = read_body(body, &parts.method).await?;
@@ -386,8 +396,8 @@ async fn api(State(state): State<Arc<ServerState>>, request: Request) -> Respons
 }
 
 fn is_exec(target: &Target) -> bool {
-    matches!(target, Target::Resource(t) if t.subresource.as_deref() == Some("exec")
-        && t.info.plural == "pods" && t.name.is_some())
+    matches!(target, Target::Resource(t) if t.info.plural == "pods" && t.name.is_some()
+        && t.subresource.as_deref().and_then(crate::exec::Session::of).is_some())
 }
 
 fn is_log(target: &Target) -> bool {

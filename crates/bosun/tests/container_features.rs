@@ -203,6 +203,23 @@ fn logs_follow_and_a_failed_liveness_probe_restarts_the_container() {
     );
     assert_eq!(out.status.code(), Some(2));
 
+    // attach shows what the container's own process writes from now on.
+    let mut attach = Command::new("kubectl")
+        .args(["attach", "ticker"])
+        .env("KUBECONFIG", &server.kubeconfig)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl runs");
+    let mut attached = BufReader::new(attach.stdout.take().expect("stdout")).lines();
+    let ticks: Vec<String> = (0..3)
+        .filter_map(|_| attached.next().and_then(Result::ok))
+        .collect();
+    let _ = attach.kill();
+    let _ = attach.wait();
+    assert_eq!(ticks.len(), 3, "{ticks:?}");
+    assert!(ticks.iter().all(|t| t.starts_with("tick ")), "{ticks:?}");
+
     // -f keeps streaming lines written after it started.
     let mut follow = Command::new("kubectl")
         .args(["logs", "-f", "ticker", "--tail", "1"])

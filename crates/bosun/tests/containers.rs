@@ -14,7 +14,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::containerd::{Containerd, cri_flags, http_get, json, pods, ready, server_on};
+use common::containerd::{
+    Containerd, cri_flags, http_get, http_get_port, json, pods, ready, server_on,
+};
 use common::{TestServer, wait_within};
 use serde_json::Value;
 
@@ -141,6 +143,33 @@ spec:
                 })
                 .unwrap_or(false)
     });
+    // kubectl port-forward reaches the pod's port through the API server and the node.
+    let local_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        l.local_addr().expect("addr").port()
+    };
+    let mut forward = Command::new("kubectl")
+        .args(["port-forward", "pod/exposed", &format!("{local_port}:8080")])
+        .env("KUBECONFIG", &server.kubeconfig)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl runs");
+    let mut first = String::new();
+    let _ = std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(forward.stdout.as_mut().expect("stdout")),
+        &mut first,
+    );
+    assert!(
+        first.starts_with(&format!("Forwarding from 127.0.0.1:{local_port} -> 8080")),
+        "{first}"
+    );
+    assert_eq!(
+        http_get_port("127.0.0.1", local_port, "/").as_deref(),
+        Some("web v2\n")
+    );
+    let _ = forward.kill();
+    let _ = forward.wait();
     server.ok(&["delete", "pod", "client", "exposed"]);
 
     // A slow-to-ready image: each new pod runs for ~4 s before it is Ready, and with

@@ -433,29 +433,37 @@ impl<'a> Builder<'a> {
                     )
                 }],
             ),
-            "exec" => (
-                "PodExecOptions",
-                [(Method::Get, "Get"), (Method::Post, "Post")]
-                    .into_iter()
-                    .map(|(method, word)| Operation {
-                        produces: Produces::Text,
-                        ..self.op(
-                            method,
-                            format!("connect{gv}{word}{scope}{}Exec", r.kind),
-                            format!(
-                                "connect {} requests to exec of {}",
-                                word.to_uppercase(),
-                                r.kind
-                            ),
-                            "connect",
-                            Vec::new(),
-                            None,
-                            &[200],
-                            String::new(),
-                        )
-                    })
-                    .collect(),
-            ),
+            "exec" | "attach" | "portforward" => {
+                let (options, word) = match sub {
+                    "exec" => ("PodExecOptions", "Exec"),
+                    "attach" => ("PodAttachOptions", "Attach"),
+                    _ => ("PodPortForwardOptions", "Portforward"),
+                };
+                (
+                    options,
+                    [(Method::Get, "Get"), (Method::Post, "Post")]
+                        .into_iter()
+                        .map(|(method, verb)| Operation {
+                            produces: Produces::Text,
+                            ..self.op(
+                                method,
+                                format!("connect{gv}{verb}{scope}{}{word}", r.kind),
+                                format!(
+                                    "connect {} requests to {} of {}",
+                                    verb.to_uppercase(),
+                                    sub,
+                                    r.kind
+                                ),
+                                "connect",
+                                Vec::new(),
+                                None,
+                                &[200],
+                                String::new(),
+                            )
+                        })
+                        .collect(),
+                )
+            }
             "approval" => (
                 r.kind,
                 self.read_write("Approval", "approval of ", r.definition, self.gvk()),

@@ -140,10 +140,17 @@ pub fn ready(pod: &Value) -> bool {
 
 /// GET http://IP:8080/ from the host, through the pod network.
 pub fn http_get(ip: &str, path: &str) -> Option<String> {
-    let mut stream =
-        TcpStream::connect_timeout(&format!("{ip}:8080").parse().ok()?, Duration::from_secs(2))
-            .ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    http_get_port(ip, 8080, path)
+}
+
+/// GET http://IP:PORT/PATH; the body.
+pub fn http_get_port(ip: &str, port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect_timeout(
+        &format!("{ip}:{port}").parse().ok()?,
+        Duration::from_secs(2),
+    )
+    .ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {ip}\r\n\r\n").ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;

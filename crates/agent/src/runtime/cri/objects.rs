@@ -279,6 +279,55 @@ impl CriRuntime {
         .map(|c| c.id)
     }
 
+    /// An attach session (CRI `Attach`): the URL on the runtime's streaming server.
+    /// `streams` is stdin, stdout, stderr, tty.
+    pub async fn attach_url(&self, id: &str, streams: [bool; 4]) -> Result<String, String> {
+        let [stdin, stdout, stderr, tty] = streams;
+        let request = cri::AttachRequest {
+            container_id: id.to_string(),
+            stdin,
+            tty,
+            stdout,
+            stderr,
+        };
+        Ok(self
+            .rt()
+            .attach(request)
+            .await
+            .map_err(|e| e.message().to_string())?
+            .into_inner()
+            .url)
+    }
+
+    /// A port-forwarding session into a sandbox's network namespace (CRI `PortForward`).
+    pub async fn port_forward_url(&self, sandbox_id: &str) -> Result<String, String> {
+        let request = cri::PortForwardRequest {
+            pod_sandbox_id: sandbox_id.to_string(),
+            port: Vec::new(),
+        };
+        Ok(self
+            .rt()
+            .port_forward(request)
+            .await
+            .map_err(|e| e.message().to_string())?
+            .into_inner()
+            .url)
+    }
+
+    /// The ID of the pod's ready sandbox, found by its labels.
+    pub async fn ready_sandbox(&self, namespace: &str, pod: &str) -> Option<String> {
+        let ready = cri::PodSandboxState::SandboxReady as i32;
+        self.sandboxes_with(HashMap::from([
+            (POD_NAMESPACE_LABEL.to_string(), namespace.to_string()),
+            (POD_NAME_LABEL.to_string(), pod.to_string()),
+        ]))
+        .await
+        .into_iter()
+        .filter(|s| s.state == ready)
+        .max_by_key(|s| s.created_at)
+        .map(|s| s.id)
+    }
+
     /// An interactive exec session (CRI `Exec`): the URL on the runtime's streaming
     /// server that serves it. `streams` is stdin, stdout, stderr, tty.
     pub async fn exec_url(
