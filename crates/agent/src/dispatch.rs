@@ -154,8 +154,20 @@ impl Dispatcher {
 
     fn remove(&mut self, uid: &str) {
         let finished = match self.pods.remove(uid) {
-            // A worker that already ended (its pod finished) no longer listens.
-            Some(Entry::Active(tx, node)) => tx.send(PodMsg::Removed).is_err().then_some(node),
+            Some(Entry::Active(tx, node)) => {
+                if tx.send(PodMsg::Removed).is_ok() {
+                    // The worker may be finishing the pod right now (and so keep its
+                    // containers): once it has ended, make sure nothing is left.
+                    let uid = uid.to_string();
+                    self.tasks.spawn(async move {
+                        tx.closed().await;
+                        node.runtime.remove_pod(&uid).await;
+                    });
+                    return;
+                }
+                // A worker that already ended (its pod finished) no longer listens.
+                Some(node)
+            }
             Some(Entry::Done(node)) => Some(node),
             None => None,
         };

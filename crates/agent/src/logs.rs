@@ -91,7 +91,10 @@ impl LogOptions {
                 "limitBytes" => o.limit_bytes = Some(usize::try_from(number(&v)?).unwrap_or(0)),
                 "sinceSeconds" => {
                     let secs = number(&v)?;
-                    o.since = Some(now - jiff::SignedDuration::from_secs(secs));
+                    o.since = Some(
+                        now.checked_sub(jiff::SignedDuration::from_secs(secs))
+                            .unwrap_or(Timestamp::MIN),
+                    );
                 }
                 "sinceTime" => {
                     o.since = Some(v.parse().map_err(|_| format!("invalid sinceTime: {v:?}"))?);
@@ -211,7 +214,13 @@ pub(crate) fn text(code: StatusCode, message: String) -> Response<Body> {
 async fn handle(cri: Arc<CriRuntime>, request: Request<Incoming>) -> Response<Body> {
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or("").to_string();
-    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // Segments arrive percent-encoded; names are DNS labels, so decoding is exact.
+    let decoded: Vec<String> = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(percent_decode)
+        .collect();
+    let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let session = match parts.as_slice() {
         ["exec", ..] => Some(Session::Exec),
         ["attach", ..] => Some(Session::Attach),
@@ -544,6 +553,8 @@ mod tests {
     #[test]
     fn since_and_limit_bytes() {
         let now: Timestamp = "2026-11-27T10:00:03Z".parse().expect("time");
+        let o = LogOptions::parse("sinceSeconds=9223372036854775807", now).expect("huge");
+        assert_eq!(render(o), "one\ntwo\nthree\n", "everything, no overflow");
         let o = LogOptions::parse("sinceSeconds=2", now).expect("options");
         assert_eq!(render(o), "two\nthree\n");
         let o = LogOptions::parse("limitBytes=6", now).expect("options");

@@ -22,7 +22,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
 use hyper_util::rt::TokioIo;
-use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
@@ -194,7 +194,7 @@ pub async fn serve(
             "Internal error occurred: the API server has no client certificate for node agents",
         ));
     };
-    let segment = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+    let segment = |s: &str| utf8_percent_encode(s, crate::logs::UNRESERVED).to_string();
     let pod_ns = crate::object::meta_str(&pod, "namespace").unwrap_or_default();
     let query = parts.uri.query().unwrap_or_default().to_string();
     let agent_path = match session_kind {

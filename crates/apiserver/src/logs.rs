@@ -28,7 +28,7 @@ const MAX_ERROR_MESSAGE: usize = 1024;
 const ERROR_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// RFC 3986 unreserved characters: what Go's `url.QueryEscape` leaves alone.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')

@@ -88,6 +88,12 @@ fn deployment_rolls_out_serves_and_rolls_over_with_readiness_gating() {
         assert_eq!(status["ready"], true);
     }
 
+    // exec into a Deployment's pod (a name with dashes) by the Deployment's name.
+    assert_eq!(
+        server.ok(&["exec", "deploy/web", "--", "cat", "/www/index.html"]),
+        "web v1\n"
+    );
+
     // `kubectl logs deploy/web` picks one of its pods.
     let logs = server.ok(&["logs", "deploy/web"]);
     assert!(logs.starts_with("web v1 serving on :8080\n"), "{logs}");

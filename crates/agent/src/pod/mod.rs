@@ -300,6 +300,13 @@ impl Worker {
     /// status, delete the pod with grace 0 (uid precondition), release the sandbox.
     async fn terminate(&mut self) {
         self.terminating = true;
+        if !self.adoption_tried {
+            // Deleted while the agent was away: stop what it left running, gracefully.
+            self.adoption_tried = true;
+            if let Some(adopted) = self.node.runtime.adopt(&self.pod).await {
+                self.take_over(adopted);
+            }
+        }
         let grace = self
             .pod
             .metadata

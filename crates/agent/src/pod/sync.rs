@@ -143,6 +143,8 @@ impl Worker {
             }
             Err(e) => {
                 warn!(pod = %self.desc, error = %e, "failed to create pod sandbox");
+                // What the runtime holds may have become visible: ask again next time.
+                self.adoption_tried = false;
                 wake.after(now, ERROR_RESYNC);
                 false
             }
@@ -151,7 +153,7 @@ impl Worker {
 
     /// Continues from what an earlier run of the agent left: its sandbox and the latest
     /// instance of each container, so nothing is started twice.
-    fn take_over(&mut self, adopted: Adopted) {
+    pub(super) fn take_over(&mut self, adopted: Adopted) {
         let host_network = self
             .pod
             .spec

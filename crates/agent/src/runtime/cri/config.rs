@@ -137,7 +137,10 @@ pub fn sandbox_config(
             host_ip: p.host_ip.clone().unwrap_or_default(),
         })
         .collect();
-    let hostname = spec.hostname.clone().unwrap_or_else(|| r.name.to_string());
+    // Like the kubelet: at most 63 characters, not ending in `-` or `.`.
+    let mut hostname = spec.hostname.clone().unwrap_or_else(|| r.name.to_string());
+    hostname.truncate(63);
+    let hostname = hostname.trim_end_matches(['-', '.']).to_string();
     let network = if host_network(pod) {
         cri::NamespaceMode::Node
     } else {
@@ -265,6 +268,18 @@ pub fn field_value(pod: &Pod, path: &str, resolved: &Resolved) -> Option<String>
     }
     if let Some(v) = keyed("metadata.annotations['", meta.annotations.as_ref()) {
         return Some(v);
+    }
+    // Whole maps, as downward-API files show them: sorted `key="value"` lines.
+    let lines = |map: Option<&BTreeMap<String, String>>| {
+        map.into_iter()
+            .flatten()
+            .map(|(k, v)| format!("{k}={v:?}\n"))
+            .collect::<String>()
+    };
+    match path {
+        "metadata.labels" => return Some(lines(meta.labels.as_ref())),
+        "metadata.annotations" => return Some(lines(meta.annotations.as_ref())),
+        _ => {}
     }
     Some(match path {
         "metadata.name" => meta.name.clone().unwrap_or_default(),
@@ -533,6 +548,23 @@ mod tests {
         assert_eq!(get("APP"), Some("web"));
         assert_eq!(get("GREETING"), Some("hi web-1 at 10.89.1.7"));
         assert_eq!(get("PASS"), Some("hunter2"));
+        assert_eq!(
+            field_value(&p, "metadata.labels", &resolved).as_deref(),
+            Some("app=\"web\"\n"),
+            "a whole map, as downward-API files show it"
+        );
+    }
+
+    #[test]
+    fn long_names_make_valid_hostnames() {
+        let mut p = pod(json!({"containers": [{"name": "c", "image": "i"}]}));
+        p.metadata.name = Some(format!("{}-x", "a".repeat(62)));
+        let config = sandbox_config(&p, 0, String::new(), cri::DnsConfig::default());
+        assert_eq!(
+            config.hostname,
+            "a".repeat(62),
+            "63 characters at most, no trailing dash"
+        );
     }
 
     #[test]

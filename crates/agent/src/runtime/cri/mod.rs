@@ -199,11 +199,22 @@ impl Runtime for CriRuntime {
         // Leftovers of this pod (a sandbox that died, a half-made one) would reserve the
         // sandbox name: remove them and take the next attempt.
         let old = self
-            .sandboxes_with(HashMap::from([(
+            .try_sandboxes_with(HashMap::from([(
                 POD_UID_LABEL.to_string(),
                 r.uid.to_string(),
             )]))
-            .await;
+            .await
+            .map_err(|e| RuntimeError::Failed(format!("listing the pod's sandboxes: {e}")))?;
+        if let Some(running) = old
+            .iter()
+            .find(|s| s.state == cri::PodSandboxState::SandboxReady as i32)
+        {
+            // Never replace a running sandbox: the worker takes it over on its next pass.
+            return Err(RuntimeError::Failed(format!(
+                "the pod's sandbox {} is running; taking it over",
+                running.id
+            )));
+        }
         let attempt = old
             .iter()
             .filter_map(|s| s.metadata.as_ref().map(|m| m.attempt + 1))
@@ -456,8 +467,10 @@ impl Runtime for CriRuntime {
             return Ok(());
         }
         if let Some(http) = &handler.http_get {
+            // Bounded by the grace period (preStop) by the caller, not a probe's 1 s.
             let probe = Probe {
                 http_get: Some(http.clone()),
+                timeout_seconds: Some(3600),
                 ..Probe::default()
             };
             return match self.probe(container_id, ProbeKind::Liveness, &probe).await {

@@ -26,11 +26,21 @@ use crate::runtime::{
 impl CriRuntime {
     pub(super) async fn sandboxes_with(
         &self,
-        mut labels: HashMap<String, String>,
+        labels: HashMap<String, String>,
     ) -> Vec<cri::PodSandbox> {
+        self.try_sandboxes_with(labels).await.unwrap_or_else(|e| {
+            warn!(error = %e, "CRI ListPodSandbox failed");
+            Vec::new()
+        })
+    }
+
+    /// The sandboxes of this node with these labels, or the CRI's error.
+    pub(super) async fn try_sandboxes_with(
+        &self,
+        mut labels: HashMap<String, String>,
+    ) -> Result<Vec<cri::PodSandbox>, String> {
         labels.extend(self.own_labels());
-        match self
-            .rt()
+        self.rt()
             .list_pod_sandbox(cri::ListPodSandboxRequest {
                 filter: Some(cri::PodSandboxFilter {
                     label_selector: labels,
@@ -38,13 +48,8 @@ impl CriRuntime {
                 }),
             })
             .await
-        {
-            Ok(r) => r.into_inner().items,
-            Err(e) => {
-                warn!(error = %e.message(), "CRI ListPodSandbox failed");
-                Vec::new()
-            }
-        }
+            .map(|r| r.into_inner().items)
+            .map_err(|e| e.message().to_string())
     }
 
     pub(super) async fn containers_with(
@@ -360,11 +365,13 @@ impl CriRuntime {
         command: &[String],
         timeout: Duration,
     ) -> ProbeResult {
-        let request = cri::ExecSyncRequest {
+        let mut request = tonic::Request::new(cri::ExecSyncRequest {
             container_id: id.to_string(),
             cmd: command.to_vec(),
             timeout: i64::try_from(timeout.as_secs()).unwrap_or(1).max(1),
-        };
+        });
+        // containerd can hang draining an exec's output: never wait much past the timeout.
+        request.set_timeout(timeout + Duration::from_secs(2));
         match self.rt().exec_sync(request).await {
             Ok(r) => {
                 let r = r.into_inner();
@@ -397,14 +404,18 @@ impl CriRuntime {
         let log_directory = self.log_directory(pod);
         std::fs::create_dir_all(&log_directory)
             .map_err(|e| format!("creating {}: {e}", log_directory.display()))?;
+        Ok((volumes, self.sandbox_config_for(pod, attempt)))
+    }
+
+    fn sandbox_config_for(&self, pod: &Pod, attempt: u32) -> cri::PodSandboxConfig {
         let mut config = config::sandbox_config(
             pod,
             attempt,
-            log_directory.to_string_lossy().into_owned(),
+            self.log_directory(pod).to_string_lossy().into_owned(),
             self.dns.clone(),
         );
         config.labels.extend(self.own_labels());
-        Ok((volumes, config))
+        config
     }
 
     /// What an earlier run of the agent left of the pod: its newest ready sandbox and
@@ -424,10 +435,21 @@ impl CriRuntime {
         let ips = if config::host_network(pod) {
             Vec::new()
         } else {
-            self.sandbox_ips(&sandbox.id).await.ok()?
+            self.sandbox_ips(&sandbox.id).await.unwrap_or_default()
         };
         let attempt = sandbox.metadata.as_ref().map_or(0, |m| m.attempt);
-        let (volumes, config) = self.sandbox_parts(pod, attempt).await.ok()?;
+        // Taking over must not depend on the API: a ConfigMap that cannot be read now
+        // leaves the volumes as they are on disk.
+        let (volumes, config) = match self.sandbox_parts(pod, attempt).await {
+            Ok(parts) => parts,
+            Err(e) => {
+                warn!(pod = %PodRef::of(pod).name, error = %e, "adopting with the volumes as they are");
+                (
+                    PodVolumes::existing(&self.options.root, pod),
+                    self.sandbox_config_for(pod, attempt),
+                )
+            }
+        };
         let mut latest: HashMap<String, cri::Container> = HashMap::new();
         for c in self
             .containers_with(cri::ContainerFilter {

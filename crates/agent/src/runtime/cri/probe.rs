@@ -112,13 +112,23 @@ async fn http_get<'a>(
     let mut request = hyper::Request::get(path)
         .header(hyper::header::HOST, addr.to_string())
         .header(hyper::header::USER_AGENT, format!("kube-probe/{version}"))
-        .header(hyper::header::ACCEPT, "*/*");
-    for h in headers {
-        request = request.header(h.name.as_str(), h.value.as_str());
-    }
-    let request = request
+        .header(hyper::header::ACCEPT, "*/*")
         .body(Empty::<Bytes>::new())
         .map_err(|e| format!("Get \"{url}\": {e}"))?;
+    // The probe's own headers replace the defaults (a custom Host, User-Agent, Accept).
+    let mut own = hyper::HeaderMap::new();
+    for h in headers {
+        if let (Ok(name), Ok(value)) = (
+            hyper::header::HeaderName::from_bytes(h.name.as_bytes()),
+            hyper::header::HeaderValue::from_str(&h.value),
+        ) {
+            own.append(name, value);
+        }
+    }
+    for name in own.keys() {
+        request.headers_mut().remove(name);
+    }
+    request.headers_mut().extend(own);
     let response = sender
         .send_request(request)
         .await
@@ -192,7 +202,7 @@ mod tests {
         let (port, seen) = http_server(204).await;
         let p = probe(
             serde_json::json!({"httpGet": {"path": "/healthz", "port": port,
-            "httpHeaders": [{"name": "X-Probe", "value": "yes"}]}}),
+            "httpHeaders": [{"name": "X-Probe", "value": "yes"}, {"name": "Host", "value": "web.example"}]}}),
         );
         assert_eq!(
             network(&p, &container(), "127.0.0.1", Duration::from_secs(2)).await,
@@ -208,6 +218,12 @@ mod tests {
             "{request}"
         );
         assert!(request.contains("x-probe: yes\r\n"), "{request}");
+        assert_eq!(
+            request.matches("host:").count(),
+            1,
+            "one Host, the probe's: {request}"
+        );
+        assert!(request.contains("host: web.example\r\n"), "{request}");
         let (port, _) = http_server(503).await;
         let p = probe(serde_json::json!({"httpGet": {"path": "/", "port": port}}));
         assert_eq!(

@@ -20,6 +20,10 @@ use super::config::{PodRef, Resolved, field_value};
 #[derive(Clone, Debug, Default)]
 pub struct PodVolumes {
     paths: HashMap<String, PathBuf>,
+    /// Volumes of API data (configMap, secret, downwardAPI, projected): always mounted
+    /// read-only, as upstream does, so a container cannot plant links the agent would
+    /// later write through.
+    read_only: std::collections::HashSet<String>,
 }
 
 pub fn pod_dir(root: &Path, uid: &str) -> PathBuf {
@@ -94,17 +98,18 @@ fn write_keys(
     dir: &Path,
     data: &BTreeMap<String, Vec<u8>>,
     items: Option<&Vec<KeyToPath>>,
-    kind: &str,
-    name: &str,
+    (kind, name): (&str, &str),
+    default_mode: Option<i32>,
 ) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
     let io = |e: std::io::Error| format!("writing volume {}: {e}", dir.display());
     std::fs::create_dir_all(dir).map_err(io)?;
-    let pairs: Vec<(String, &Vec<u8>)> = match items {
+    let pairs: Vec<(String, &Vec<u8>, Option<i32>)> = match items {
         Some(items) => {
             let mut pairs = Vec::new();
             for item in items {
                 match data.get(&item.key) {
-                    Some(v) => pairs.push((item.path.clone(), v)),
+                    Some(v) => pairs.push((item.path.clone(), v, item.mode)),
                     None => {
                         return Err(format!("couldn't find key {} in {kind} {name}", item.key));
                     }
@@ -112,15 +117,49 @@ fn write_keys(
             }
             pairs
         }
-        None => data.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        None => data.iter().map(|(k, v)| (k.clone(), v, None)).collect(),
     };
-    for (path, value) in pairs {
-        // Paths were validated by the API server (relative, no `..`).
+    for (path, value, mode) in pairs {
+        // Paths were validated by the API server (relative, no `..`); links are still
+        // refused, and each file is replaced by a rename, never written through.
         let file = dir.join(&path);
-        if let Some(parent) = file.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
+        let parent = file.parent().unwrap_or(dir);
+        create_dirs_beneath(dir, parent)?;
+        let staged = parent.join(format!(".{}.bosun-new", path.replace('/', "_")));
+        std::fs::write(&staged, value).map_err(io)?;
+        let mode = mode.or(default_mode).unwrap_or(0o644);
+        let mode = u32::try_from(mode).unwrap_or(0o644) & 0o777;
+        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(mode)).map_err(io)?;
+        std::fs::rename(&staged, &file).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// Creates `path` and its parents below `base`, refusing to go through a symbolic link:
+/// a container may have planted one to reach the node's files.
+fn create_dirs_beneath(base: &Path, path: &Path) -> Result<(), String> {
+    let rel = path
+        .strip_prefix(base)
+        .map_err(|_| format!("{} is outside {}", path.display(), base.display()))?;
+    let mut at = base.to_path_buf();
+    for part in rel.components() {
+        match part {
+            std::path::Component::Normal(p) => at.push(p),
+            _ => return Err(format!("invalid path {}", path.display())),
         }
-        std::fs::write(&file, value).map_err(io)?;
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(format!(
+                    "{} is a symbolic link; refusing to follow it",
+                    at.display()
+                ));
+            }
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(format!("{} is not a directory", at.display())),
+            Err(_) => {
+                std::fs::create_dir(&at).map_err(|e| format!("creating {}: {e}", at.display()))?
+            }
+        }
     }
     Ok(())
 }
@@ -137,6 +176,7 @@ impl PodVolumes {
         let r = PodRef::of(pod);
         let base = pod_dir(root, r.uid).join("volumes");
         let mut paths = HashMap::new();
+        let mut read_only = std::collections::HashSet::new();
         let volumes: &[Volume] = pod
             .spec
             .as_ref()
@@ -171,12 +211,21 @@ impl PodVolumes {
             }
             if v.empty_dir.is_some() {
                 std::fs::create_dir_all(&dir).map_err(io)?;
+                // Upstream's emptyDir is world-writable, so any user the container runs
+                // as can use it.
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))
+                    .map_err(io)?;
             } else if let Some(cm) = &v.config_map {
                 let optional = cm.optional.unwrap_or(false);
                 match object_data(client, r.namespace, "configmap", &cm.name).await? {
-                    Some(data) => {
-                        write_keys(&dir, &data, cm.items.as_ref(), "ConfigMap", &cm.name)?
-                    }
+                    Some(data) => write_keys(
+                        &dir,
+                        &data,
+                        cm.items.as_ref(),
+                        ("ConfigMap", &cm.name),
+                        cm.default_mode,
+                    )?,
                     None if optional => std::fs::create_dir_all(&dir).map_err(io)?,
                     None => return Err(not_found("configmap", &cm.name)),
                 }
@@ -184,35 +233,49 @@ impl PodVolumes {
                 let name = secret.secret_name.clone().unwrap_or_default();
                 let optional = secret.optional.unwrap_or(false);
                 match object_data(client, r.namespace, "secret", &name).await? {
-                    Some(data) => write_keys(&dir, &data, secret.items.as_ref(), "Secret", &name)?,
+                    Some(data) => write_keys(
+                        &dir,
+                        &data,
+                        secret.items.as_ref(),
+                        ("Secret", &name),
+                        secret.default_mode,
+                    )?,
                     None if optional => std::fs::create_dir_all(&dir).map_err(io)?,
                     None => return Err(not_found("secret", &name)),
                 }
             } else if let Some(downward) = &v.downward_api {
                 let data = downward_data(pod, downward.items.iter().flatten(), node);
-                write_keys(&dir, &data, None, "downwardAPI", &v.name)?;
+                write_keys(&dir, &data, None, ("downwardAPI", &v.name), None)?;
             } else if let Some(projected) = &v.projected {
                 std::fs::create_dir_all(&dir).map_err(io)?;
                 for source in projected.sources.iter().flatten() {
                     if let Some(cm) = &source.config_map {
                         match object_data(client, r.namespace, "configmap", &cm.name).await? {
-                            Some(data) => {
-                                write_keys(&dir, &data, cm.items.as_ref(), "ConfigMap", &cm.name)?
-                            }
+                            Some(data) => write_keys(
+                                &dir,
+                                &data,
+                                cm.items.as_ref(),
+                                ("ConfigMap", &cm.name),
+                                projected.default_mode,
+                            )?,
                             None if cm.optional.unwrap_or(false) => {}
                             None => return Err(not_found("configmap", &cm.name)),
                         }
                     } else if let Some(s) = &source.secret {
                         match object_data(client, r.namespace, "secret", &s.name).await? {
-                            Some(data) => {
-                                write_keys(&dir, &data, s.items.as_ref(), "Secret", &s.name)?
-                            }
+                            Some(data) => write_keys(
+                                &dir,
+                                &data,
+                                s.items.as_ref(),
+                                ("Secret", &s.name),
+                                projected.default_mode,
+                            )?,
                             None if s.optional.unwrap_or(false) => {}
                             None => return Err(not_found("secret", &s.name)),
                         }
                     } else if let Some(d) = &source.downward_api {
                         let data = downward_data(pod, d.items.iter().flatten(), node);
-                        write_keys(&dir, &data, None, "downwardAPI", &v.name)?;
+                        write_keys(&dir, &data, None, ("downwardAPI", &v.name), None)?;
                     } else {
                         return Err(format!(
                             "volume {:?}: this projected source is not supported by bosun's agent",
@@ -226,9 +289,31 @@ impl PodVolumes {
                     v.name
                 ));
             }
+            if v.empty_dir.is_none() {
+                read_only.insert(v.name.clone());
+            }
             paths.insert(v.name.clone(), dir);
         }
-        Ok(Self { paths })
+        Ok(Self { paths, read_only })
+    }
+
+    /// Where the pod's volumes already are on disk, without reading the API or writing
+    /// anything (taking over a running pod when the API cannot be read).
+    pub fn existing(root: &Path, pod: &Pod) -> Self {
+        let base = pod_dir(root, PodRef::of(pod).uid).join("volumes");
+        let mut paths = HashMap::new();
+        let mut read_only = std::collections::HashSet::new();
+        for v in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
+            let path = match &v.host_path {
+                Some(host) => PathBuf::from(&host.path),
+                None => base.join(&v.name),
+            };
+            if v.empty_dir.is_none() && v.host_path.is_none() {
+                read_only.insert(v.name.clone());
+            }
+            paths.insert(v.name.clone(), path);
+        }
+        Self { paths, read_only }
     }
 
     /// The container's `volumeMounts` as CRI mounts (`subPath` resolved on the node).
@@ -242,24 +327,42 @@ impl PodVolumes {
                 ));
             };
             let host = match m.sub_path.as_deref().filter(|s| !s.is_empty()) {
-                Some(sub) => {
-                    let path = base.join(sub);
-                    if !path.exists() {
-                        std::fs::create_dir_all(&path).map_err(|e| e.to_string())?;
-                    }
-                    path
-                }
+                Some(sub) => sub_path(base, sub)?,
                 None => base.clone(),
             };
             mounts.push(cri::Mount {
                 container_path: m.mount_path.clone(),
                 host_path: host.to_string_lossy().into_owned(),
-                readonly: m.read_only.unwrap_or(false),
+                readonly: m.read_only.unwrap_or(false) || self.read_only.contains(&m.name),
                 ..Default::default()
             });
         }
         Ok(mounts)
     }
+}
+
+/// A `subPath` below a volume, made if missing. A container can write links into its
+/// volumes, so the path must not go through one and must stay inside the volume once
+/// resolved (else the bind mount would expose the node's files).
+fn sub_path(base: &Path, sub: &str) -> Result<PathBuf, String> {
+    let path = base.join(sub);
+    match std::fs::symlink_metadata(&path) {
+        // An existing file or directory (a ConfigMap key, say): its parents must be real
+        // directories, and it no link.
+        Ok(m) if !m.file_type().is_symlink() => {
+            create_dirs_beneath(base, path.parent().unwrap_or(base))?;
+        }
+        Ok(_) => return Err(format!("subPath {sub:?} is a symbolic link")),
+        Err(_) => create_dirs_beneath(base, &path)?,
+    }
+    let (real_base, real) = (
+        base.canonicalize().map_err(|e| e.to_string())?,
+        path.canonicalize().map_err(|e| e.to_string())?,
+    );
+    if !real.starts_with(&real_base) {
+        return Err(format!("subPath {sub:?} leaves its volume"));
+    }
+    Ok(real)
 }
 
 fn downward_data<'a>(
@@ -355,4 +458,47 @@ pub async fn env_values(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_paths_never_follow_links_out_of_the_volume() {
+        let dir = tempfile::tempdir().expect("dir");
+        let base = dir.path().join("vol");
+        std::fs::create_dir_all(&base).expect("vol");
+        assert_eq!(
+            sub_path(&base, "a/b").expect("made"),
+            base.canonicalize().expect("real").join("a/b")
+        );
+        std::os::unix::fs::symlink("/", base.join("escape")).expect("link");
+        let err = sub_path(&base, "escape").expect_err("a link");
+        assert!(err.contains("symbolic link"), "{err}");
+        let err = sub_path(&base, "escape/etc").expect_err("through a link");
+        assert!(err.contains("symbolic link"), "{err}");
+        std::fs::write(base.join("key"), b"v").expect("file");
+        assert!(sub_path(&base, "key").is_ok(), "a file is a fine subPath");
+    }
+
+    #[test]
+    fn keys_are_replaced_not_written_through_and_get_their_modes() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("dir");
+        let vol = dir.path().join("vol");
+        let outside = dir.path().join("outside");
+        std::fs::write(&outside, b"untouched").expect("outside");
+        std::fs::create_dir_all(&vol).expect("vol");
+        std::os::unix::fs::symlink(&outside, vol.join("key")).expect("planted link");
+        let data = BTreeMap::from([("key".to_string(), b"value".to_vec())]);
+        write_keys(&vol, &data, None, ("Secret", "s"), Some(0o400)).expect("written");
+        assert_eq!(std::fs::read(&outside).expect("outside"), b"untouched");
+        assert_eq!(std::fs::read(vol.join("key")).expect("key"), b"value");
+        let mode = std::fs::metadata(vol.join("key"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o400);
+    }
 }
