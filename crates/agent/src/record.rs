@@ -22,6 +22,7 @@ pub const IMAGE_PULL_BACK_OFF: &str = "ImagePullBackOff";
 pub const ERR_IMAGE_PULL: &str = "ErrImagePull";
 pub const ERR_IMAGE_NEVER_PULL: &str = "ErrImageNeverPull";
 pub const CREATE_CONTAINER_ERROR: &str = "CreateContainerError";
+pub const CREATE_CONTAINER_CONFIG_ERROR: &str = "CreateContainerConfigError";
 pub const RUN_CONTAINER_ERROR: &str = "RunContainerError";
 
 /// `restartPolicy` as it applies to one container.

@@ -370,6 +370,14 @@ spec:
 ---
 apiVersion: v1
 kind: Pod
+metadata: {name: nonroot}
+spec:
+  securityContext: {runAsNonRoot: true}
+  containers:
+  - {name: app, image: bosun.test/web:v1}
+---
+apiVersion: v1
+kind: Pod
 metadata: {name: oom}
 spec:
   restartPolicy: Never
@@ -406,6 +414,28 @@ fn init_containers_security_context_limits_secrets_and_tcp_probes() {
     assert_eq!(server.ok(&["logs", "shaped", "-c", "second"]), "");
     let since = server.ok(&["logs", "shaped", "--since", "1h"]);
     assert_eq!(since, logs, "everything is within the last hour");
+
+    // runAsNonRoot with an image that runs as root: upstream's config error.
+    wait_within(
+        "CreateContainerConfigError",
+        Duration::from_secs(20),
+        || {
+            json(&server, &["get", "pod", "nonroot"])["status"]["containerStatuses"][0]["state"]["waiting"]
+                ["reason"]
+                == "CreateContainerConfigError"
+        },
+    );
+    let pod = json(&server, &["get", "pod", "nonroot"]);
+    let uid = pod["metadata"]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        pod["status"]["containerStatuses"][0]["state"]["waiting"]["message"],
+        format!(
+            "container has runAsNonRoot and image will run as root (pod: \"nonroot_default({uid})\", container: app)"
+        )
+    );
 
     // Past its memory limit a container is OOM-killed, and the status says so.
     wait_within("the hog to fail", Duration::from_secs(30), || {

@@ -13,8 +13,8 @@ use super::{ERROR_RESYNC, SandboxState, Wake, Worker, guarded};
 use crate::image::{normalize, with_default_tag};
 use crate::probe::ProbeKind;
 use crate::record::{
-    CREATE_CONTAINER_ERROR, ContainerRecord, ERR_IMAGE_NEVER_PULL, Gate, Instance,
-    RUN_CONTAINER_ERROR, Restart,
+    CREATE_CONTAINER_CONFIG_ERROR, CREATE_CONTAINER_ERROR, ContainerRecord, ERR_IMAGE_NEVER_PULL,
+    Gate, Instance, RUN_CONTAINER_ERROR, Restart,
 };
 use crate::runtime::{Adopted, ContainerState, ImageInfo, ProbeResult, Runtime, RuntimeError};
 
@@ -324,7 +324,11 @@ impl Worker {
         {
             Ok(id) => id,
             Err(e) => {
-                record.start_failed(CREATE_CONTAINER_ERROR, &e.to_string());
+                let reason = match e {
+                    RuntimeError::Config(_) => CREATE_CONTAINER_CONFIG_ERROR,
+                    _ => CREATE_CONTAINER_ERROR,
+                };
+                record.start_failed(reason, &e.to_string());
                 wake.after(now, ERROR_RESYNC);
                 return Step::Idle;
             }

@@ -85,6 +85,10 @@ pub enum RuntimeError {
     Failed(String),
     #[error("{kind} {id:?} not found")]
     NotFound { kind: &'static str, id: String },
+    /// The container's configuration cannot be honoured (a missing ConfigMap key, a root
+    /// image with `runAsNonRoot`): upstream's `CreateContainerConfigError`.
+    #[error("{0}")]
+    Config(String),
 }
 
 /// What the agent needs from a container runtime.

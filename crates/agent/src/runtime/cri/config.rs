@@ -141,16 +141,6 @@ pub fn sandbox_config(
     let mut hostname = spec.hostname.clone().unwrap_or_else(|| r.name.to_string());
     hostname.truncate(63);
     let hostname = hostname.trim_end_matches(['-', '.']).to_string();
-    let network = if host_network(pod) {
-        cri::NamespaceMode::Node
-    } else {
-        cri::NamespaceMode::Pod
-    };
-    let pid = if spec.share_process_namespace.unwrap_or(false) {
-        cri::NamespaceMode::Pod
-    } else {
-        cri::NamespaceMode::Container
-    };
     cri::PodSandboxConfig {
         metadata: Some(cri::PodSandboxMetadata {
             name: r.name.to_string(),
@@ -168,12 +158,8 @@ pub fn sandbox_config(
         annotations,
         linux: Some(cri::LinuxPodSandboxConfig {
             security_context: Some(cri::LinuxSandboxSecurityContext {
-                namespace_options: Some(cri::NamespaceOption {
-                    network: network as i32,
-                    pid: pid as i32,
-                    ipc: cri::NamespaceMode::Pod as i32,
-                    ..Default::default()
-                }),
+                namespace_options: Some(namespaces(&spec)),
+                seccomp: seccomp(&spec, None),
                 ..Default::default()
             }),
             ..Default::default()
@@ -430,6 +416,100 @@ pub fn resources(spec: &PodSpec, container: &Container) -> cri::LinuxContainerRe
     }
 }
 
+/// The pod's namespaces: the node's network, PID and IPC namespaces when asked
+/// (`hostNetwork`, `hostPID`, `hostIPC`), one PID namespace for the pod with
+/// `shareProcessNamespace`, else one per container.
+fn namespaces(spec: &PodSpec) -> cri::NamespaceOption {
+    let mode = |on_node: Option<bool>, otherwise: cri::NamespaceMode| {
+        if on_node.unwrap_or(false) {
+            cri::NamespaceMode::Node as i32
+        } else {
+            otherwise as i32
+        }
+    };
+    let pid = if spec.share_process_namespace.unwrap_or(false) {
+        cri::NamespaceMode::Pod
+    } else {
+        cri::NamespaceMode::Container
+    };
+    cri::NamespaceOption {
+        network: mode(spec.host_network, cri::NamespaceMode::Pod),
+        pid: mode(spec.host_pid, pid),
+        ipc: mode(spec.host_ipc, cri::NamespaceMode::Pod),
+        ..Default::default()
+    }
+}
+
+/// `seccompProfile` (the container's over the pod's). Unset means unconfined, the
+/// kubelet's default without `SeccompDefault`.
+fn seccomp(spec: &PodSpec, container: Option<&Container>) -> Option<cri::SecurityProfile> {
+    let profile = container
+        .and_then(|c| c.security_context.as_ref())
+        .and_then(|s| s.seccomp_profile.as_ref())
+        .or_else(|| {
+            spec.security_context
+                .as_ref()
+                .and_then(|s| s.seccomp_profile.as_ref())
+        })?;
+    use cri::security_profile::ProfileType;
+    let (profile_type, localhost_ref) = match profile.type_.as_str() {
+        "RuntimeDefault" => (ProfileType::RuntimeDefault, String::new()),
+        "Localhost" => (
+            ProfileType::Localhost,
+            profile.localhost_profile.clone().unwrap_or_default(),
+        ),
+        _ => (ProfileType::Unconfined, String::new()),
+    };
+    Some(cri::SecurityProfile {
+        profile_type: profile_type as i32,
+        localhost_ref,
+    })
+}
+
+/// Upstream's `runAsNonRoot` check, given the user the image runs as (`None`: the image
+/// names a user by name only). The error is a `CreateContainerConfigError` message.
+pub fn verify_non_root(
+    pod: &Pod,
+    container: &Container,
+    image_uid: Option<i64>,
+    image_user: &str,
+) -> Result<(), String> {
+    let spec = pod.spec.clone().unwrap_or_default();
+    let sc = container.security_context.as_ref();
+    let pod_sc = spec.security_context.as_ref();
+    let non_root = sc
+        .and_then(|s| s.run_as_non_root)
+        .or_else(|| pod_sc.and_then(|s| s.run_as_non_root))
+        .unwrap_or(false);
+    if !non_root {
+        return Ok(());
+    }
+    let r = PodRef::of(pod);
+    let who = format!(
+        "pod: \"{}_{}({})\", container: {}",
+        r.name, r.namespace, r.uid, container.name
+    );
+    let run_as = sc
+        .and_then(|s| s.run_as_user)
+        .or_else(|| pod_sc.and_then(|s| s.run_as_user));
+    match (run_as, image_uid) {
+        (Some(0), _) => Err(format!(
+            "container's runAsUser breaks non-root policy ({who})"
+        )),
+        (Some(_), _) => Ok(()),
+        (None, Some(0)) => Err(format!(
+            "container has runAsNonRoot and image will run as root ({who})"
+        )),
+        (None, Some(_)) => Ok(()),
+        (None, None) if image_user.is_empty() => Err(format!(
+            "container has runAsNonRoot and image will run as root ({who})"
+        )),
+        (None, None) => Err(format!(
+            "container has runAsNonRoot and image has non-numeric user ({image_user}), cannot verify user is non-root ({who})"
+        )),
+    }
+}
+
 /// The container's security context over the pod's (`runAsUser`, `runAsGroup`,
 /// `readOnlyRootFilesystem`, `privileged`, capabilities, `allowPrivilegeEscalation`).
 pub fn security_context(
@@ -452,24 +532,11 @@ pub fn security_context(
             drop_capabilities: c.drop.clone().unwrap_or_default(),
             ..Default::default()
         });
-    let host_network = spec.host_network.unwrap_or(false);
     cri::LinuxContainerSecurityContext {
         capabilities,
         privileged,
-        namespace_options: Some(cri::NamespaceOption {
-            network: if host_network {
-                cri::NamespaceMode::Node as i32
-            } else {
-                cri::NamespaceMode::Pod as i32
-            },
-            pid: if spec.share_process_namespace.unwrap_or(false) {
-                cri::NamespaceMode::Pod as i32
-            } else {
-                cri::NamespaceMode::Container as i32
-            },
-            ipc: cri::NamespaceMode::Pod as i32,
-            ..Default::default()
-        }),
+        namespace_options: Some(namespaces(spec)),
+        seccomp: seccomp(spec, Some(container)),
         run_as_user: run_as_user.map(|value| cri::Int64Value { value }),
         run_as_group: run_as_group.map(|value| cri::Int64Value { value }),
         readonly_rootfs: sc
@@ -552,6 +619,56 @@ mod tests {
             field_value(&p, "metadata.labels", &resolved).as_deref(),
             Some("app=\"web\"\n"),
             "a whole map, as downward-API files show it"
+        );
+    }
+
+    #[test]
+    fn run_as_non_root_is_verified_like_the_kubelet() {
+        let p = pod(json!({"securityContext": {"runAsNonRoot": true},
+            "containers": [{"name": "c", "image": "i"}]}));
+        let c = &p.spec.as_ref().expect("spec").containers[0];
+        let err = verify_non_root(&p, c, None, "").expect_err("root image");
+        assert_eq!(
+            err,
+            "container has runAsNonRoot and image will run as root (pod: \"web-1_shop(u-1)\", container: c)"
+        );
+        assert!(verify_non_root(&p, c, Some(1000), "").is_ok());
+        let err = verify_non_root(&p, c, None, "app").expect_err("a name");
+        assert!(err.contains("image has non-numeric user (app)"), "{err}");
+        let with_user = pod(
+            json!({"securityContext": {"runAsNonRoot": true, "runAsUser": 0},
+            "containers": [{"name": "c", "image": "i"}]}),
+        );
+        let c = &with_user.spec.as_ref().expect("spec").containers[0];
+        let err = verify_non_root(&with_user, c, Some(1000), "").expect_err("uid 0");
+        assert!(
+            err.starts_with("container's runAsUser breaks non-root policy"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn host_namespaces_and_seccomp() {
+        let p = pod(json!({"hostPID": true, "hostIPC": true,
+            "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{"name": "c", "image": "i"}]}));
+        let spec = p.spec.as_ref().expect("spec");
+        let sc = security_context(spec, &spec.containers[0]);
+        let ns = sc.namespace_options.expect("namespaces");
+        assert_eq!(ns.pid, cri::NamespaceMode::Node as i32);
+        assert_eq!(ns.ipc, cri::NamespaceMode::Node as i32);
+        assert_eq!(ns.network, cri::NamespaceMode::Pod as i32);
+        assert_eq!(
+            sc.seccomp.map(|s| s.profile_type),
+            Some(cri::security_profile::ProfileType::RuntimeDefault as i32)
+        );
+        let plain = pod(json!({"containers": [{"name": "c", "image": "i"}]}));
+        let spec = plain.spec.as_ref().expect("spec");
+        assert!(
+            security_context(spec, &spec.containers[0])
+                .seccomp
+                .is_none(),
+            "unconfined"
         );
     }
 

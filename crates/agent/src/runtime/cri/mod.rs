@@ -353,7 +353,22 @@ impl Runtime for CriRuntime {
         }
         volumes::env_values(&self.client, pod, container, &mut resolved)
             .await
-            .map_err(RuntimeError::Failed)?;
+            .map_err(RuntimeError::Config)?;
+        let user = self
+            .images()
+            .image_status(cri::ImageStatusRequest {
+                image: Some(cri::ImageSpec {
+                    image: image.image.clone(),
+                    ..Default::default()
+                }),
+                verbose: false,
+            })
+            .await
+            .ok()
+            .and_then(|r| r.into_inner().image)
+            .map(|i| (i.uid.map(|u| u.value), i.username))
+            .unwrap_or((None, String::new()));
+        config::verify_non_root(pod, container, user.0, &user.1).map_err(RuntimeError::Config)?;
         self.prune_attempts(sandbox_id, &container.name, attempt)
             .await;
         let mut config = config::container_config(pod, container, attempt, &image.image, &resolved);
