@@ -338,6 +338,7 @@ kind: Pod
 metadata: {name: shaped}
 spec:
   terminationGracePeriodSeconds: 1
+  securityContext: {fsGroup: 3000}
   volumes:
   - {name: creds, secret: {secretName: creds}}
   - {name: shared, emptyDir: {}}
@@ -356,7 +357,7 @@ spec:
     workingDir: /shared
     command: ["sh", "-c"]
     args:
-    - 'echo "order: $(cat order | tr "\n" " ")"; echo "uid: $(id -u)"; echo "password: $(cat /creds/password)"; echo "memory: $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max)"; touch /rootfs-write 2>/dev/null && echo "rootfs: writable" || echo "rootfs: read-only"; echo "pwd: $(pwd)"; trap "exit 0" TERM; nc -l -p 9000 -e true & while true; do sleep 0.2; done'
+    - 'echo "order: $(cat order | tr "\n" " ")"; echo "uid: $(id -u) groups: $(id -G)"; echo "shared: $(ls -lnd /shared | tr -s " " | cut -d " " -f 1,4)"; echo "password: $(cat /creds/password)"; echo "memory: $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max)"; touch /rootfs-write 2>/dev/null && echo "rootfs: writable" || echo "rootfs: read-only"; echo "pwd: $(pwd)"; trap "exit 0" TERM; nc -l -p 9000 -e true & while true; do sleep 0.2; done'
     securityContext: {runAsUser: 65534, readOnlyRootFilesystem: true}
     resources:
       requests: {cpu: 100m, memory: 32Mi}
@@ -409,7 +410,7 @@ fn init_containers_security_context_limits_secrets_and_tcp_probes() {
     let logs = server.ok(&["logs", "shaped"]);
     assert_eq!(
         logs,
-        "order: first second \nuid: 65534\npassword: hunter2\nmemory: 67108864\nrootfs: read-only\npwd: /shared\n"
+        "order: first second \nuid: 65534 groups: 65534 3000\nshared: drwxrwsrwx 3000\npassword: hunter2\nmemory: 67108864\nrootfs: read-only\npwd: /shared\n"
     );
     assert_eq!(server.ok(&["logs", "shaped", "-c", "second"]), "");
     let since = server.ok(&["logs", "shaped", "--since", "1h"]);

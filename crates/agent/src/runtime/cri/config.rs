@@ -100,6 +100,37 @@ pub fn parse_resolv_conf(text: &str) -> cri::DnsConfig {
     dns
 }
 
+/// The pod's DNS: `dnsPolicy: None` takes only `dnsConfig`; otherwise the node's
+/// resolver settings (there is no cluster DNS) with `dnsConfig`'s nameservers and
+/// searches appended and its options merged by name. A host-network pod keeps the
+/// node's own resolv.conf unless it asks for `ClusterFirstWithHostNet`.
+pub fn pod_dns(spec: &PodSpec, node: cri::DnsConfig) -> Option<cri::DnsConfig> {
+    let policy = spec.dns_policy.as_deref();
+    if spec.host_network.unwrap_or(false) && policy != Some("ClusterFirstWithHostNet") {
+        return None;
+    }
+    let mut dns = if policy == Some("None") {
+        cri::DnsConfig::default()
+    } else {
+        node
+    };
+    if let Some(own) = &spec.dns_config {
+        dns.servers
+            .extend(own.nameservers.iter().flatten().cloned());
+        dns.searches.extend(own.searches.iter().flatten().cloned());
+        for option in own.options.iter().flatten() {
+            let rendered = match &option.value {
+                Some(v) => format!("{}:{v}", option.name.as_deref().unwrap_or_default()),
+                None => option.name.clone().unwrap_or_default(),
+            };
+            let name = option.name.as_deref().unwrap_or_default();
+            dns.options.retain(|o| o.split(':').next() != Some(name));
+            dns.options.push(rendered);
+        }
+    }
+    Some(dns)
+}
+
 /// The sandbox config: the same value must be passed to every `CreateContainer` of the
 /// sandbox, so the caller keeps it.
 pub fn sandbox_config(
@@ -150,9 +181,7 @@ pub fn sandbox_config(
         }),
         hostname,
         log_directory,
-        dns_config: (!host_network(pod)
-            || spec.dns_policy.as_deref() == Some("ClusterFirstWithHostNet"))
-        .then_some(dns),
+        dns_config: pod_dns(&spec, dns),
         port_mappings,
         labels,
         annotations,
@@ -542,9 +571,13 @@ pub fn security_context(
         readonly_rootfs: sc
             .and_then(|s| s.read_only_root_filesystem)
             .unwrap_or(false),
+        // `fsGroup` owns the pod's volumes, so every container is in it.
         supplemental_groups: pod_sc
             .and_then(|s| s.supplemental_groups.clone())
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into_iter()
+            .chain(pod_sc.and_then(|s| s.fs_group))
+            .collect(),
         no_new_privs: sc.and_then(|s| s.allow_privilege_escalation) == Some(false),
         masked_paths: if privileged {
             Vec::new()
@@ -670,6 +703,29 @@ mod tests {
                 .is_none(),
             "unconfined"
         );
+    }
+
+    #[test]
+    fn dns_policy_and_config() {
+        let node = parse_resolv_conf("nameserver 10.0.0.2\nsearch corp\noptions ndots:1 rotate\n");
+        let p = pod(
+            json!({"dnsConfig": {"nameservers": ["1.1.1.1"], "searches": ["a.example"],
+            "options": [{"name": "ndots", "value": "5"}, {"name": "edns0"}]},
+            "containers": [{"name": "c", "image": "i"}]}),
+        );
+        let dns = pod_dns(p.spec.as_ref().expect("spec"), node.clone()).expect("dns");
+        assert_eq!(dns.servers, ["10.0.0.2", "1.1.1.1"]);
+        assert_eq!(dns.searches, ["corp", "a.example"]);
+        assert_eq!(dns.options, ["rotate", "ndots:5", "edns0"]);
+        let none = pod(
+            json!({"dnsPolicy": "None", "dnsConfig": {"nameservers": ["9.9.9.9"]},
+            "containers": [{"name": "c", "image": "i"}]}),
+        );
+        let dns = pod_dns(none.spec.as_ref().expect("spec"), node.clone()).expect("dns");
+        assert_eq!(dns.servers, ["9.9.9.9"]);
+        assert!(dns.searches.is_empty());
+        let host = pod(json!({"hostNetwork": true, "containers": [{"name": "c", "image": "i"}]}));
+        assert!(pod_dns(host.spec.as_ref().expect("spec"), node).is_none());
     }
 
     #[test]

@@ -124,7 +124,16 @@ impl CriRuntime {
             .await
             .map_err(|e| failed(&format!("CRI Version on {}", options.socket.display()), e))?
             .into_inner();
-        let dns = std::fs::read_to_string("/etc/resolv.conf")
+        // Behind systemd-resolved's stub (127.0.0.53, unreachable from a pod) the real
+        // upstream servers are in /run/systemd/resolve/resolv.conf, as the kubelet knows.
+        let stub = std::fs::read_to_string("/etc/resolv.conf")
+            .is_ok_and(|t| t.contains("nameserver 127.0.0.53"));
+        let resolv = if stub {
+            "/run/systemd/resolve/resolv.conf"
+        } else {
+            "/etc/resolv.conf"
+        };
+        let dns = std::fs::read_to_string(resolv)
             .map(|t| config::parse_resolv_conf(&t))
             .unwrap_or_default();
         std::fs::create_dir_all(options.root.join("logs")).map_err(|e| {

@@ -177,6 +177,12 @@ impl PodVolumes {
         let base = pod_dir(root, r.uid).join("volumes");
         let mut paths = HashMap::new();
         let mut read_only = std::collections::HashSet::new();
+        let fs_group = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.security_context.as_ref())
+            .and_then(|s| s.fs_group)
+            .and_then(|g| u32::try_from(g).ok());
         let volumes: &[Volume] = pod
             .spec
             .as_ref()
@@ -292,6 +298,9 @@ impl PodVolumes {
             if v.empty_dir.is_none() {
                 read_only.insert(v.name.clone());
             }
+            if let Some(group) = fs_group {
+                give_to_group(&dir, group, v.empty_dir.is_some()).map_err(io)?;
+            }
             paths.insert(v.name.clone(), dir);
         }
         Ok(Self { paths, read_only })
@@ -339,6 +348,32 @@ impl PodVolumes {
         }
         Ok(mounts)
     }
+}
+
+/// `fsGroup`: the volume and everything in it belong to the group, directories are
+/// setgid (new files inherit the group), and the group may read (and, for a writable
+/// volume, write) — upstream's volume ownership. Links are not followed.
+fn give_to_group(dir: &Path, group: u32, writable: bool) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(dir)?;
+    if meta.file_type().is_symlink() {
+        return Ok(());
+    }
+    std::os::unix::fs::lchown(dir, None, Some(group))?;
+    let mode = meta.permissions().mode() & 0o7777;
+    let extra = match (meta.is_dir(), writable) {
+        (true, true) => 0o2070,
+        (true, false) => 0o2050,
+        (false, true) => 0o060,
+        (false, false) => 0o040,
+    };
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | extra))?;
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(dir)? {
+            give_to_group(&entry?.path(), group, writable)?;
+        }
+    }
+    Ok(())
 }
 
 /// A `subPath` below a volume, made if missing. A container can write links into its
