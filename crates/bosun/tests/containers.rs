@@ -465,6 +465,31 @@ fn without_a_cri_socket_the_server_says_so_and_simulates() {
         Some(true),
         "{node}"
     );
+    // The server says so after its ready line.
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bosun"))
+        .args(["server", "--bind", "127.0.0.1:0", "--node-name", "said"])
+        .args(["--cri-socket", "/nonexistent/containerd.sock", "--data-dir"])
+        .arg(dir.path())
+        .env("BOSUN_LOG", "error")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("bosun runs");
+    let lines: Vec<String> = std::io::BufRead::lines(std::io::BufReader::new(
+        child.stdout.take().expect("stdout"),
+    ))
+    .take(3)
+    .filter_map(Result::ok)
+    .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        lines.get(2).map(String::as_str),
+        Some(
+            "local node said: no CRI socket at /nonexistent/containerd.sock: containers are simulated (hollow runtime); start containerd or pass --cri-socket PATH for real containers"
+        ),
+        "{lines:?}"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_bosun"))
         .args([
             "server",
