@@ -402,6 +402,7 @@ impl Worker {
         wake: &mut Wake,
     ) -> Option<ImageInfo> {
         let runtime = self.node.runtime.clone();
+        let pod = self.pod.clone();
         let tagged = with_default_tag(image);
         let policy = spec
             .image_pull_policy
@@ -424,7 +425,7 @@ impl Worker {
             wake.at(t);
             return None;
         }
-        match guarded(&mut self.rx, runtime.pull_image(image), true).await {
+        match guarded(&mut self.rx, runtime.pull_image_for(&pod, image), true).await {
             None => None,
             Some(Ok(info)) => Some(info),
             Some(Err(e)) => {

@@ -110,6 +110,11 @@ pub trait Runtime: Send + Sync + 'static {
     async fn image_status(&self, image: &str) -> Result<Option<ImageInfo>, RuntimeError>;
     /// Pulls an image; the error text becomes the `ErrImagePull` message.
     async fn pull_image(&self, image: &str) -> Result<ImageInfo, RuntimeError>;
+    /// Pulls an image for a pod, with the credentials of its `imagePullSecrets`.
+    async fn pull_image_for(&self, pod: &Pod, image: &str) -> Result<ImageInfo, RuntimeError> {
+        let _ = pod;
+        self.pull_image(image).await
+    }
 
     /// Creates a container in the sandbox; `attempt` is its restart count.
     async fn create_container(

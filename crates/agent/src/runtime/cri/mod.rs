@@ -11,6 +11,7 @@
 //! by [`crate::logs`].
 
 mod config;
+mod credentials;
 mod objects;
 mod probe;
 mod volumes;
@@ -148,6 +149,28 @@ impl CriRuntime {
             dns,
             state: Mutex::new(State::default()),
         })
+    }
+
+    /// CRI `PullImage`, then the pulled image's status.
+    async fn pull(
+        &self,
+        image: &str,
+        auth: Option<cri::AuthConfig>,
+    ) -> Result<ImageInfo, RuntimeError> {
+        self.images()
+            .pull_image(cri::PullImageRequest {
+                image: Some(cri::ImageSpec {
+                    image: image.to_string(),
+                    ..Default::default()
+                }),
+                auth,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| RuntimeError::Failed(e.message().to_string()))?;
+        self.image_status(image)
+            .await?
+            .ok_or_else(|| RuntimeError::Failed(format!("image {image:?} missing after its pull")))
     }
 
     fn rt(&self) -> RuntimeServiceClient<Channel> {
@@ -311,20 +334,14 @@ impl Runtime for CriRuntime {
         }))
     }
 
-    async fn pull_image(&self, image: &str) -> Result<ImageInfo, RuntimeError> {
-        self.images()
-            .pull_image(cri::PullImageRequest {
-                image: Some(cri::ImageSpec {
-                    image: image.to_string(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            })
+    async fn pull_image_for(&self, pod: &Pod, image: &str) -> Result<ImageInfo, RuntimeError> {
+        let secrets = volumes::pull_secrets(&self.client, pod).await;
+        self.pull(image, credentials::auth_for(&secrets, image))
             .await
-            .map_err(|e| RuntimeError::Failed(e.message().to_string()))?;
-        self.image_status(image)
-            .await?
-            .ok_or_else(|| RuntimeError::Failed(format!("image {image:?} missing after its pull")))
+    }
+
+    async fn pull_image(&self, image: &str) -> Result<ImageInfo, RuntimeError> {
+        self.pull(image, None).await
     }
 
     async fn create_container(

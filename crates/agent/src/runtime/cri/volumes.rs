@@ -418,6 +418,23 @@ fn downward_data<'a>(
         .collect()
 }
 
+/// The data of the pod's `imagePullSecrets` that can be read, in order (a missing one
+/// is skipped, as the kubelet does, and the pull goes ahead without it).
+pub async fn pull_secrets(client: &Client, pod: &Pod) -> Vec<Data> {
+    let namespace = PodRef::of(pod).namespace.to_string();
+    let mut found = Vec::new();
+    for reference in pod
+        .spec
+        .iter()
+        .flat_map(|s| s.image_pull_secrets.iter().flatten())
+    {
+        if let Ok(Some(data)) = object_data(client, &namespace, "secret", &reference.name).await {
+            found.push(data);
+        }
+    }
+    found
+}
+
 /// The ConfigMap/Secret values the container's `env` and `envFrom` name.
 pub async fn env_values(
     client: &Client,
