@@ -323,6 +323,39 @@ spec:
         ["pre-stop", "got TERM"],
         "preStop runs before the container is signalled: {lines:?}"
     );
+
+    // A sidecar (an init container that keeps running) stops after the main container.
+    let manifest = format!(
+        r#"apiVersion: v1
+kind: Pod
+metadata: {{name: with-sidecar}}
+spec:
+  terminationGracePeriodSeconds: 10
+  volumes: [{{name: out, hostPath: {{path: "{dir}", type: Directory}}}}]
+  initContainers:
+  - name: sidecar
+    image: bosun.test/web:v1
+    restartPolicy: Always
+    command: ["sh", "-c", 'trap "sleep 0.5; echo sidecar stopped >> /out/order; exit 0" TERM; while true; do sleep 0.2; done']
+    volumeMounts: [{{name: out, mountPath: /out}}]
+  containers:
+  - name: main
+    image: bosun.test/web:v1
+    command: ["sh", "-c", 'trap "sleep 1; echo main stopped >> /out/order; exit 0" TERM; while true; do sleep 0.2; done']
+    volumeMounts: [{{name: out, mountPath: /out}}]
+"#,
+        dir = out.path().display()
+    );
+    server.ok_stdin(&["apply", "-f", "-"], &manifest);
+    wait_within("with-sidecar ready", Duration::from_secs(30), || {
+        ready(&json(&server, &["get", "pod", "with-sidecar"]))
+    });
+    server.ok(&["delete", "pod", "with-sidecar"]);
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("order")).unwrap_or_default(),
+        "main stopped\nsidecar stopped\n",
+        "the main container stops first even though it takes longer"
+    );
     wait_within("containerd to be empty", Duration::from_secs(30), || {
         ctr.containers().is_empty()
     });

@@ -371,11 +371,24 @@ impl Worker {
                 Some((id, spec))
             })
             .collect();
-        let stops = futures::future::join_all(
-            named
-                .iter()
-                .map(|(id, spec)| sync::stop_with_pre_stop(&runtime, id, spec, grace)),
-        );
+        // Like upstream: the main containers stop first, together; sidecars (init
+        // containers that keep running) after them, last declared first, within what is
+        // left of the grace period.
+        let is_sidecar = |c: &Container| c.restart_policy.as_deref() == Some("Always");
+        let (sidecars, main): (Vec<_>, Vec<_>) =
+            named.into_iter().partition(|(_, spec)| is_sidecar(spec));
+        let began = std::time::Instant::now();
+        let stops = async {
+            futures::future::join_all(
+                main.iter()
+                    .map(|(id, spec)| sync::stop_with_pre_stop(&runtime, id, spec, grace)),
+            )
+            .await;
+            for (id, spec) in sidecars.iter().rev() {
+                let left = grace.saturating_sub(began.elapsed());
+                let _ = sync::stop_with_pre_stop(&runtime, id, spec, left).await;
+            }
+        };
         guarded(&mut self.rx, stops, false).await.is_some()
     }
 
