@@ -355,6 +355,14 @@ async fn stream_log(
         }
         tokio::time::sleep(FOLLOW_POLL).await;
         let mut fresh = Vec::new();
+        // A file shorter than what was read has been rotated: the new one starts at 0.
+        if tokio::fs::metadata(&file)
+            .await
+            .is_ok_and(|m| m.len() < offset)
+        {
+            offset = 0;
+            pending.clear();
+        }
         if let Ok(mut f) = tokio::fs::File::open(&file).await
             && f.seek(std::io::SeekFrom::Start(offset)).await.is_ok()
         {

@@ -37,6 +37,20 @@ pub struct RuntimeArgs {
     /// that routes outward, else 127.0.0.1).
     #[arg(long)]
     pub node_ip: Option<IpAddr>,
+    /// A container log past this size is rotated (the kubelet's `containerLogMaxSize`);
+    /// `0` never rotates.
+    #[arg(long, default_value = "10Mi", value_parser = parse_bytes)]
+    pub container_log_max_size: u64,
+    /// How many log files a container keeps, the current one included.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(2..))]
+    pub container_log_max_files: u16,
+}
+
+/// A Kubernetes quantity of bytes: `10Mi`, `512Ki`, `1G`, `0`.
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    bosun_agent::status::qos::parse_milli(text)
+        .and_then(|milli| u64::try_from(milli / 1000).ok())
+        .ok_or_else(|| format!("{text:?} is not a size such as 10Mi"))
 }
 
 /// The address this machine would send from, found without sending anything.
@@ -85,11 +99,14 @@ pub async fn prepare(
             root: root.to_path_buf(),
             node_name: options.node_name.clone(),
             host_ip: node_ip.to_string(),
+            log_max_size: args.container_log_max_size,
+            log_max_files: usize::from(args.container_log_max_files),
         },
     )
     .await
     .with_context(|| format!("the CRI runtime on {}", args.cri_socket.display()))?;
     let cri = Arc::new(cri);
+    cri.start_log_rotation();
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(
         IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         args.kubelet_port,

@@ -486,3 +486,73 @@ fn init_containers_security_context_limits_secrets_and_tcp_probes() {
         "a finished pod keeps its log: {log:?}"
     );
 }
+
+#[test]
+fn container_logs_rotate_past_their_size_limit() {
+    let ctr = Containerd::start();
+    let server = server_on(&ctr); // --container-log-max-size 16Ki --container-log-max-files 2
+    server.ok_stdin(
+        &["apply", "-f", "-"],
+        r#"apiVersion: v1
+kind: Pod
+metadata: {name: chatty}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: talk
+    image: bosun.test/web:v1
+    command: ["sh", "-c", 'trap "exit 0" TERM; i=0; while true; do seq $i $((i+499)); i=$((i+500)); sleep 0.3; done']
+"#,
+    );
+    let uid = || {
+        json(&server, &["get", "pod", "chatty"])["metadata"]["uid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    wait_within("chatty running", Duration::from_secs(30), || {
+        ready(&json(&server, &["get", "pod", "chatty"]))
+    });
+    let dir = server
+        .data_dir
+        .join("node/logs")
+        .join(format!("default_chatty_{}", uid()))
+        .join("talk");
+    let files = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    // Two checks (every 10 s) rotate twice; only one rotated file is kept.
+    wait_within("two rotations", Duration::from_secs(40), || {
+        let names = files();
+        names.len() == 2 && names[0] == "0.log" && names[1].starts_with("0.log.") && {
+            std::fs::read_to_string(dir.join(&names[1]))
+                .map(|t| !t.contains(" F 0\n"))
+                .unwrap_or(false)
+        }
+    });
+    let size = std::fs::metadata(dir.join("0.log"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    assert!(
+        size < 200 * 1024,
+        "the current file restarted after rotation: {size}"
+    );
+    // kubectl logs reads the current file, which keeps growing (it may be empty just
+    // after a rotation).
+    wait_within(
+        "the current log to have lines",
+        Duration::from_secs(10),
+        || {
+            let tail = server.ok(&["logs", "chatty", "--tail", "1"]);
+            tail.trim().parse::<u64>().is_ok_and(|n| n > 0)
+        },
+    );
+    server.ok(&["delete", "pod", "chatty"]);
+}

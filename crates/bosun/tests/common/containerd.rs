@@ -113,7 +113,9 @@ pub fn cri_flags(ctr: &Containerd) -> [&str; 6] {
 
 pub fn server_on(ctr: &Containerd) -> TestServer {
     let mut flags = cri_flags(ctr).to_vec();
-    flags.extend(["--node-name", "box"]);
+    // Small logs rotate within a test.
+    flags.extend(["--node-name", "box", "--container-log-max-size", "16Ki"]);
+    flags.extend(["--container-log-max-files", "2"]);
     TestServer::start_with_local_node(&flags)
 }
 

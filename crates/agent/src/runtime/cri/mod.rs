@@ -14,6 +14,7 @@ mod config;
 mod credentials;
 mod objects;
 mod probe;
+mod rotation;
 mod volumes;
 
 use std::collections::{HashMap, HashSet};
@@ -55,6 +56,11 @@ pub struct CriOptions {
     pub node_name: String,
     /// The node's IP, for `status.hostIP` field references.
     pub host_ip: String,
+    /// A container log past this many bytes is rotated (0: never; the kubelet's
+    /// `containerLogMaxSize`, 10 MiB).
+    pub log_max_size: u64,
+    /// How many log files a container keeps, the current one included (5).
+    pub log_max_files: usize,
 }
 
 struct SandboxEntry {
