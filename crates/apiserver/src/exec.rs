@@ -23,10 +23,9 @@ use axum::response::Response;
 use base64::Engine;
 use hyper_util::rt::TokioIo;
 use percent_encoding::{percent_decode_str, utf8_percent_encode};
-use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
-use crate::logs::{agent_endpoint, agent_error, container_for};
+use crate::logs::{agent_error, container_for, pod_agent};
 use crate::{ServerState, rest};
 
 /// The channel protocols served, most preferred first.
@@ -175,24 +174,10 @@ pub async fn serve(
         Session::PortForward => String::new(),
         _ => container_for(&pod, &options.container)?,
     };
-    let Some(node_name) = pod
-        .pointer("/spec/nodeName")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
-    else {
+    let Some((endpoint, client)) = pod_agent(state, &pod).await? else {
         return Err(ApiError::bad_request(format!(
             "pod {name} does not have a host assigned"
         )));
-    };
-    let node = state
-        .registry
-        .get(rest::info("", "nodes"), None, node_name)
-        .await?;
-    let endpoint = agent_endpoint(&node)?;
-    let Some(client) = &state.kubelet else {
-        return Err(ApiError::internal(
-            "Internal error occurred: the API server has no client certificate for node agents",
-        ));
     };
     let segment = |s: &str| utf8_percent_encode(s, crate::logs::UNRESERVED).to_string();
     let pod_ns = crate::object::meta_str(&pod, "namespace").unwrap_or_default();

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::ServerState;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Query;
-use crate::kubelet::Endpoint;
+use crate::kubelet::{Endpoint, KubeletClient};
 use crate::object;
 use crate::rest;
 
@@ -334,6 +334,32 @@ fn error_text(bytes: &[u8]) -> String {
     text[..end].trim().to_string()
 }
 
+/// The node agent running a pod, and the client that reaches it; `None` while the pod
+/// is not on a node.
+pub async fn pod_agent<'s>(
+    state: &'s ServerState,
+    pod: &Value,
+) -> ApiResult<Option<(Endpoint, &'s KubeletClient)>> {
+    let Some(node_name) = pod
+        .pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+    else {
+        return Ok(None);
+    };
+    let node = state
+        .registry
+        .get(rest::info("", "nodes"), None, node_name)
+        .await?;
+    let endpoint = agent_endpoint(&node)?;
+    let Some(client) = &state.kubelet else {
+        return Err(ApiError::internal(
+            "Internal error occurred: the API server has no client certificate for node agents",
+        ));
+    };
+    Ok(Some((endpoint, client)))
+}
+
 /// Serves `GET pods/<name>/log`.
 pub async fn serve(
     state: &Arc<ServerState>,
@@ -345,23 +371,9 @@ pub async fn serve(
     opts.validate(name)?;
     let pod = state.registry.get(rest::info("", "pods"), ns, name).await?;
     let container = container_for(&pod, &opts.container)?;
-    let Some(node_name) = pod
-        .pointer("/spec/nodeName")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
-    else {
+    let Some((endpoint, client)) = pod_agent(state, &pod).await? else {
         // Not scheduled: upstream has no location to stream from and answers 204.
         return Ok(StatusCode::NO_CONTENT.into_response());
-    };
-    let node = state
-        .registry
-        .get(rest::info("", "nodes"), None, node_name)
-        .await?;
-    let endpoint = agent_endpoint(&node)?;
-    let Some(client) = &state.kubelet else {
-        return Err(ApiError::internal(
-            "Internal error occurred: the API server has no client certificate for node agents, so it cannot fetch logs",
-        ));
     };
     let pod_ns = object::meta_str(&pod, "namespace").unwrap_or_default();
     let segment = |s: &str| utf8_percent_encode(s, UNRESERVED).to_string();

@@ -16,7 +16,9 @@ use crate::record::{
     CREATE_CONTAINER_CONFIG_ERROR, CREATE_CONTAINER_ERROR, ContainerRecord, ERR_IMAGE_NEVER_PULL,
     Gate, Instance, RUN_CONTAINER_ERROR, Restart,
 };
-use crate::runtime::{Adopted, ContainerState, ImageInfo, ProbeResult, Runtime, RuntimeError};
+use crate::runtime::{
+    Adopted, ContainerState, ImageInfo, ProbeResult, Runtime, RuntimeError, Sandbox,
+};
 
 /// Which list a container is in.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -124,21 +126,7 @@ impl Worker {
         }
         match self.node.runtime.run_pod_sandbox(&self.pod).await {
             Ok(sandbox) => {
-                let host_network = self
-                    .pod
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.host_network)
-                    .unwrap_or(false);
-                self.pod_ips = if host_network || sandbox.ips.is_empty() {
-                    vec![self.node.id.host_ip.clone()]
-                } else {
-                    sandbox.ips
-                };
-                self.sandbox = Some(SandboxState {
-                    id: sandbox.id,
-                    ready: true,
-                });
+                self.use_sandbox(sandbox);
                 true
             }
             Err(e) => {
@@ -151,24 +139,30 @@ impl Worker {
         }
     }
 
-    /// Continues from what an earlier run of the agent left: its sandbox and the latest
-    /// instance of each container, so nothing is started twice.
-    pub(super) fn take_over(&mut self, adopted: Adopted) {
+    /// The pod runs in this sandbox: its IPs are the pod's (the node's for a host-network
+    /// pod or a sandbox without any).
+    fn use_sandbox(&mut self, sandbox: Sandbox) {
         let host_network = self
             .pod
             .spec
             .as_ref()
             .and_then(|s| s.host_network)
             .unwrap_or(false);
-        self.pod_ips = if host_network || adopted.sandbox.ips.is_empty() {
+        self.pod_ips = if host_network || sandbox.ips.is_empty() {
             vec![self.node.id.host_ip.clone()]
         } else {
-            adopted.sandbox.ips
+            sandbox.ips
         };
         self.sandbox = Some(SandboxState {
-            id: adopted.sandbox.id,
+            id: sandbox.id,
             ready: true,
         });
+    }
+
+    /// Continues from what an earlier run of the agent left: its sandbox and the latest
+    /// instance of each container, so nothing is started twice.
+    pub(super) fn take_over(&mut self, adopted: Adopted) {
+        self.use_sandbox(adopted.sandbox);
         let pod = self.pod.clone();
         let spec = pod.spec.as_ref();
         let status = pod.status.as_ref();

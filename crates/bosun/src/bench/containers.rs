@@ -8,19 +8,16 @@
 //! start DIR` starts a containerd with them and prints its socket.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchParams};
 use kube::core::WatchEvent;
 
-use super::Process;
 use super::api::{percentile, rss_kib};
 use super::cluster::{client_for, rolled_out, write_json};
 
@@ -57,29 +54,20 @@ fn is_ready(pod: &Pod) -> bool {
 
 pub async fn containers(args: ContainersBenchArgs) -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let exe = std::env::current_exe()?;
-    let mut child = Command::new(exe)
-        .args(["server", "--bind", "127.0.0.1:0", "--runtime", "cri"])
-        .args([
+    let socket = args.cri_socket.to_string_lossy().into_owned();
+    let server = super::spawn_server_with_node(
+        dir.path(),
+        &[
+            "--runtime",
+            "cri",
             "--kubelet-port",
             "0",
             "--node-name",
             "bench",
             "--cri-socket",
-        ])
-        .arg(&args.cri_socket)
-        .arg("--data-dir")
-        .arg(dir.path())
-        .env("BOSUN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting bosun server")?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut line)?;
-    let server = Process(child);
-    if !line.contains("ready") {
-        bail!("server did not start: {line}");
-    }
+            &socket,
+        ],
+    )?;
     let client = client_for(&dir.path().join("kubeconfig")).await?;
     let nodes: Api<Node> = Api::all(client.clone());
     let deadline = Instant::now() + Duration::from_secs(60);

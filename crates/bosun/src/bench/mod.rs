@@ -38,15 +38,17 @@ pub(crate) fn spawn_server(data_dir: &Path) -> Result<Process> {
 
 /// [`spawn_server`] with extra `bosun server` flags.
 pub(crate) fn spawn_server_with(data_dir: &Path, extra: &[&str]) -> Result<Process> {
+    let mut args = vec!["--no-agent"];
+    args.extend_from_slice(extra);
+    spawn_server_with_node(data_dir, &args)
+}
+
+/// This binary as `bosun server` with its local node (unless `extra` says
+/// `--no-agent`), on a free port with `data_dir`; waits for its ready line.
+pub(crate) fn spawn_server_with_node(data_dir: &Path, extra: &[&str]) -> Result<Process> {
     let exe = std::env::current_exe().context("locating the bosun binary")?;
     let mut child = Command::new(exe)
-        .args([
-            "server",
-            "--no-agent",
-            "--bind",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
+        .args(["server", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .args(extra)
         .env("BOSUN_LOG", "warn")

@@ -60,12 +60,6 @@ impl<'a> PodRef<'a> {
         }
     }
 
-    /// `<namespace>_<name>_<uid>`, the kubelet's pod log directory name. Names cannot
-    /// contain `_`, so the prefix `<namespace>_<name>_` is unambiguous.
-    pub fn log_dir_name(&self) -> String {
-        format!("{}_{}_{}", self.namespace, self.name, self.uid)
-    }
-
     fn labels(&self) -> HashMap<String, String> {
         HashMap::from([
             (POD_NAME_LABEL.to_string(), self.name.to_string()),

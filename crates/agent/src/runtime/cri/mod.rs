@@ -192,10 +192,30 @@ impl CriRuntime {
     }
 
     fn log_directory(&self, pod: &Pod) -> PathBuf {
+        let r = PodRef::of(pod);
+        self.pod_log_dir(r.namespace, r.name, r.uid)
+    }
+
+    /// `ROOT/logs/<namespace>_<pod>_<uid>`, the kubelet's pod log directory (names cannot
+    /// contain `_`, so the parts are unambiguous).
+    fn pod_log_dir(&self, namespace: &str, name: &str, uid: &str) -> PathBuf {
         self.options
             .root
             .join("logs")
-            .join(PodRef::of(pod).log_dir_name())
+            .join(format!("{namespace}_{name}_{uid}"))
+    }
+
+    /// The log file of a runtime container, from the labels that tie it to its pod.
+    fn container_log(&self, c: &cri::Container) -> PathBuf {
+        let label = |k: &str| c.labels.get(k).map(String::as_str).unwrap_or_default();
+        let attempt = c.metadata.as_ref().map_or(0, |m| m.attempt);
+        self.pod_log_dir(
+            label(POD_NAMESPACE_LABEL),
+            label(POD_NAME_LABEL),
+            label(POD_UID_LABEL),
+        )
+        .join(label(CONTAINER_NAME_LABEL))
+        .join(format!("{attempt}.log"))
     }
 
     fn own_labels(&self) -> HashMap<String, String> {
@@ -310,12 +330,7 @@ impl Runtime for CriRuntime {
         self.remove_sandbox_fully(sandbox_id, meta.as_ref().map(|m| m.uid.as_str()))
             .await;
         if let Some(m) = meta {
-            let dir = self
-                .options
-                .root
-                .join("logs")
-                .join(format!("{}_{}_{}", m.namespace, m.name, m.uid));
-            let _ = std::fs::remove_dir_all(dir);
+            let _ = std::fs::remove_dir_all(self.pod_log_dir(&m.namespace, &m.name, &m.uid));
         }
         Ok(())
     }

@@ -179,12 +179,7 @@ impl CriRuntime {
         let uid = sandbox.labels.get(POD_UID_LABEL).cloned();
         self.remove_sandbox_fully(&sandbox.id, uid.as_deref()).await;
         if let Some(m) = &sandbox.metadata {
-            let dir = self
-                .options
-                .root
-                .join("logs")
-                .join(format!("{}_{}_{}", m.namespace, m.name, m.uid));
-            let _ = std::fs::remove_dir_all(dir);
+            let _ = std::fs::remove_dir_all(self.pod_log_dir(&m.namespace, &m.name, &m.uid));
         }
     }
 
@@ -244,15 +239,7 @@ impl CriRuntime {
             .rev()
             .take(2)
             .map(|c| {
-                let uid = c.labels.get(POD_UID_LABEL).cloned().unwrap_or_default();
-                let attempt = c.metadata.as_ref().map_or(0, |m| m.attempt);
-                let path = self
-                    .options
-                    .root
-                    .join("logs")
-                    .join(format!("{namespace}_{pod}_{uid}"))
-                    .join(container)
-                    .join(format!("{attempt}.log"));
+                let path = self.container_log(c);
                 let running = c.state == cri::ContainerState::ContainerRunning as i32
                     || c.state == cri::ContainerState::ContainerCreated as i32;
                 (path, running)

@@ -12,7 +12,7 @@ use std::time::Duration;
 use k8s_cri::v1 as cri;
 use tracing::{debug, warn};
 
-use super::{CONTAINER_NAME_LABEL, CriRuntime, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL};
+use super::CriRuntime;
 
 /// How often log sizes are checked (the kubelet's `containerLogMonitorInterval`).
 const CHECK_EVERY: Duration = Duration::from_secs(10);
@@ -69,20 +69,8 @@ impl CriRuntime {
             })
             .await;
         for c in running {
-            let label = |k: &str| c.labels.get(k).cloned().unwrap_or_default();
             let attempt = c.metadata.as_ref().map_or(0, |m| m.attempt);
-            let log = self
-                .options
-                .root
-                .join("logs")
-                .join(format!(
-                    "{}_{}_{}",
-                    label(POD_NAMESPACE_LABEL),
-                    label(POD_NAME_LABEL),
-                    label(POD_UID_LABEL)
-                ))
-                .join(label(CONTAINER_NAME_LABEL))
-                .join(format!("{attempt}.log"));
+            let log = self.container_log(&c);
             let size = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
             if size <= self.options.log_max_size {
                 continue;

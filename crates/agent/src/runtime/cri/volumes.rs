@@ -89,6 +89,35 @@ async fn object_data(
     Ok(Some(map))
 }
 
+/// A ConfigMap or Secret a volume (or a projected source) shows.
+struct ObjectSource<'a> {
+    kind: &'static str,
+    name: &'a str,
+    items: Option<&'a Vec<KeyToPath>>,
+    optional: bool,
+    mode: Option<i32>,
+}
+
+/// Writes an object's keys into `dir`; a missing optional object leaves it empty.
+async fn write_object(
+    client: &Client,
+    namespace: &str,
+    dir: &Path,
+    source: ObjectSource<'_>,
+) -> Result<(), String> {
+    let shown = if source.kind == "secret" {
+        "Secret"
+    } else {
+        "ConfigMap"
+    };
+    match object_data(client, namespace, source.kind, source.name).await? {
+        Some(data) => write_keys(dir, &data, source.items, (shown, source.name), source.mode),
+        None if source.optional => std::fs::create_dir_all(dir)
+            .map_err(|e| format!("writing volume {}: {e}", dir.display())),
+        None => Err(not_found(source.kind, source.name)),
+    }
+}
+
 fn not_found(kind: &str, name: &str) -> String {
     format!("{kind} \"{name}\" not found")
 }
@@ -223,32 +252,24 @@ impl PodVolumes {
                 std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))
                     .map_err(io)?;
             } else if let Some(cm) = &v.config_map {
-                let optional = cm.optional.unwrap_or(false);
-                match object_data(client, r.namespace, "configmap", &cm.name).await? {
-                    Some(data) => write_keys(
-                        &dir,
-                        &data,
-                        cm.items.as_ref(),
-                        ("ConfigMap", &cm.name),
-                        cm.default_mode,
-                    )?,
-                    None if optional => std::fs::create_dir_all(&dir).map_err(io)?,
-                    None => return Err(not_found("configmap", &cm.name)),
-                }
+                let source = ObjectSource {
+                    kind: "configmap",
+                    name: &cm.name,
+                    items: cm.items.as_ref(),
+                    optional: cm.optional.unwrap_or(false),
+                    mode: cm.default_mode,
+                };
+                write_object(client, r.namespace, &dir, source).await?;
             } else if let Some(secret) = &v.secret {
                 let name = secret.secret_name.clone().unwrap_or_default();
-                let optional = secret.optional.unwrap_or(false);
-                match object_data(client, r.namespace, "secret", &name).await? {
-                    Some(data) => write_keys(
-                        &dir,
-                        &data,
-                        secret.items.as_ref(),
-                        ("Secret", &name),
-                        secret.default_mode,
-                    )?,
-                    None if optional => std::fs::create_dir_all(&dir).map_err(io)?,
-                    None => return Err(not_found("secret", &name)),
-                }
+                let source = ObjectSource {
+                    kind: "secret",
+                    name: &name,
+                    items: secret.items.as_ref(),
+                    optional: secret.optional.unwrap_or(false),
+                    mode: secret.default_mode,
+                };
+                write_object(client, r.namespace, &dir, source).await?;
             } else if let Some(downward) = &v.downward_api {
                 let data = downward_data(pod, downward.items.iter().flatten(), node);
                 write_keys(&dir, &data, None, ("downwardAPI", &v.name), None)?;
@@ -256,29 +277,23 @@ impl PodVolumes {
                 std::fs::create_dir_all(&dir).map_err(io)?;
                 for source in projected.sources.iter().flatten() {
                     if let Some(cm) = &source.config_map {
-                        match object_data(client, r.namespace, "configmap", &cm.name).await? {
-                            Some(data) => write_keys(
-                                &dir,
-                                &data,
-                                cm.items.as_ref(),
-                                ("ConfigMap", &cm.name),
-                                projected.default_mode,
-                            )?,
-                            None if cm.optional.unwrap_or(false) => {}
-                            None => return Err(not_found("configmap", &cm.name)),
-                        }
-                    } else if let Some(s) = &source.secret {
-                        match object_data(client, r.namespace, "secret", &s.name).await? {
-                            Some(data) => write_keys(
-                                &dir,
-                                &data,
-                                s.items.as_ref(),
-                                ("Secret", &s.name),
-                                projected.default_mode,
-                            )?,
-                            None if s.optional.unwrap_or(false) => {}
-                            None => return Err(not_found("secret", &s.name)),
-                        }
+                        let object = ObjectSource {
+                            kind: "configmap",
+                            name: &cm.name,
+                            items: cm.items.as_ref(),
+                            optional: cm.optional.unwrap_or(false),
+                            mode: projected.default_mode,
+                        };
+                        write_object(client, r.namespace, &dir, object).await?;
+                    } else if let Some(secret) = &source.secret {
+                        let object = ObjectSource {
+                            kind: "secret",
+                            name: &secret.name,
+                            items: secret.items.as_ref(),
+                            optional: secret.optional.unwrap_or(false),
+                            mode: projected.default_mode,
+                        };
+                        write_object(client, r.namespace, &dir, object).await?;
                     } else if let Some(d) = &source.downward_api {
                         let data = downward_data(pod, d.items.iter().flatten(), node);
                         write_keys(&dir, &data, None, ("downwardAPI", &v.name), None)?;
