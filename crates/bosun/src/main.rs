@@ -9,6 +9,7 @@ mod join;
 mod node;
 mod pki;
 mod snapshot;
+mod trim;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -530,6 +531,15 @@ async fn server(args: ServerArgs) -> Result<()> {
     if let Some(line) = local_node_line {
         let _ = writeln!(std::io::stdout(), "{line}");
     }
+    // Start-up is over once the first lists and watches are in place.
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        match tokio::task::spawn_blocking(trim::release_startup_pages).await {
+            Ok(Ok(bytes)) => tracing::debug!(bytes, "paged out the executable's start-up pages"),
+            Ok(Err(err)) => tracing::debug!(%err, "could not page out start-up pages"),
+            Err(_) => {}
+        }
+    });
 
     let serve = bosun_apiserver::auth::tls::serve(listener, router, tls, shutdown_signal());
     tokio::select! {

@@ -70,6 +70,15 @@ fn every_scenario_runs_at_a_small_size() {
     assert!(positive(&startup["empty_ready_ms"]), "{startup}");
     assert!(positive(&startup["populated_ready_ms"]), "{startup}");
     assert!(positive(&startup["populated_idle_rss_kib"]), "{startup}");
+    // The breakdown adds up: resident memory is anonymous + file (+ shared memory).
+    let kib = |k: &str| startup[k].as_u64().unwrap_or(0);
+    assert!(kib("empty_idle_rss_anon_kib") > 0, "{startup}");
+    assert!(kib("empty_idle_rss_file_kib") > 0, "{startup}");
+    assert!(
+        kib("empty_idle_rss_anon_kib") + kib("empty_idle_rss_file_kib")
+            <= kib("empty_idle_rss_kib"),
+        "{startup}"
+    );
 
     let watch = bench(dir.path(), &["watch", "--watchers", "20", "--pods", "10"]);
     assert_eq!(watch["expected"], 200);

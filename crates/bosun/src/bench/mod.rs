@@ -47,6 +47,11 @@ pub(crate) fn spawn_server_with(data_dir: &Path, extra: &[&str]) -> Result<Proce
 /// `--no-agent`), on a free port with `data_dir`; waits for its ready line.
 pub(crate) fn spawn_server_with_node(data_dir: &Path, extra: &[&str]) -> Result<Process> {
     let exe = std::env::current_exe().context("locating the bosun binary")?;
+    spawn_server_from(&exe, data_dir, extra)
+}
+
+/// [`spawn_server_with_node`] running the executable at `exe`.
+pub(crate) fn spawn_server_from(exe: &Path, data_dir: &Path, extra: &[&str]) -> Result<Process> {
     let mut child = Command::new(exe)
         .args(["server", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
