@@ -419,7 +419,7 @@ fn watch_response(
         },
         _ => Render::Object,
     };
-    let rx = watch::serve(
+    let lines = watch::serve(
         state.watch_cache.clone(),
         state.registry.clone(),
         WatchRequest {
@@ -434,9 +434,7 @@ fn watch_response(
             guard: state.metrics.watch_opened(),
         },
     );
-    let stream = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
-    });
+    let stream = futures::StreamExt::map(lines, Ok::<_, std::io::Error>);
     let mut response = Response::new(Body::from_stream(stream));
     response.headers_mut().insert(
         header::CONTENT_TYPE,

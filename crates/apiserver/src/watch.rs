@@ -7,15 +7,17 @@
 //! event, and relists.
 
 use std::collections::{HashMap, VecDeque};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bosun_api::resources::ResourceInfo;
 use bosun_store::{EventKind, Store};
 use bytes::Bytes;
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use serde_json::{Value, json};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_stream::wrappers::ReceiverStream;
 
 use crate::error::ApiError;
 use crate::object;
@@ -271,33 +273,46 @@ pub struct WatchRequest {
     pub guard: crate::metrics::WatchGuard,
 }
 
-/// Starts a watch; the returned receiver yields newline-terminated JSON `WatchEvent`s and
+/// Starts a watch; the returned stream yields newline-terminated JSON `WatchEvent`s and
 /// ends when the watch does.
+///
+/// The initial state (a list, then what the ring holds after the start revision) comes
+/// from a task through a bounded channel, so a large list reaches a slow client with
+/// back-pressure. The live events after it are read by the response body itself from
+/// the broadcast channel: no task wake-up and no channel hop per event and watcher,
+/// which was most of the server's cost when a thousand watchers get every event.
 pub fn serve(
     cache: Arc<WatchCache>,
     registry: Arc<Registry>,
     req: WatchRequest,
-) -> mpsc::Receiver<Bytes> {
+) -> impl Stream<Item = Bytes> + Send + 'static {
+    // Subscribed before the list, so no event between the list and the ring is missed.
+    let live = cache.tx.subscribe();
     let (tx, rx) = mpsc::channel(256);
+    let (to_live, live_phase) = oneshot::channel::<LiveWatch>();
     tokio::spawn(async move {
-        let _ = run_watch(cache, registry, req, &tx).await;
+        if let Ok(Some(position)) = replay(&cache, &registry, &req, &tx).await {
+            let _ = to_live.send(LiveWatch::new(cache, req, live, position));
+        }
     });
-    rx
+    let live_events = futures::stream::once(live_phase)
+        .filter_map(|phase| std::future::ready(phase.ok()))
+        .flat_map(|watch| {
+            futures::stream::unfold(watch, |mut watch| async move {
+                let line = watch.next().await?;
+                Some((line, watch))
+            })
+        });
+    ReceiverStream::new(rx).chain(live_events)
 }
 
 /// Marker for "the client went away".
 struct Closed;
 
-async fn send(
-    tx: &mpsc::Sender<Bytes>,
-    req: &WatchRequest,
-    kind: &str,
-    obj: &Value,
-) -> Result<(), Closed> {
+/// One event line rendered as the watch asked (plain objects, or Table rows).
+fn render(req: &WatchRequest, kind: &str, obj: &Value) -> Bytes {
     let object = match &req.render {
-        Render::Object => {
-            return tx.send(encode_line(kind, obj)).await.map_err(|_| Closed);
-        }
+        Render::Object => return encode_line(kind, obj),
         Render::Table { include_object } if kind != "BOOKMARK" && kind != "ERROR" => {
             bosun_api::table::table(
                 req.info,
@@ -312,7 +327,16 @@ async fn send(
     };
     let mut line = serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
     line.push(b'\n');
-    tx.send(Bytes::from(line)).await.map_err(|_| Closed)
+    Bytes::from(line)
+}
+
+async fn send(
+    tx: &mpsc::Sender<Bytes>,
+    req: &WatchRequest,
+    kind: &str,
+    obj: &Value,
+) -> Result<(), Closed> {
+    tx.send(render(req, kind, obj)).await.map_err(|_| Closed)
 }
 
 fn bookmark(info: &ResourceInfo, revision: i64, initial_end: bool) -> Value {
@@ -323,13 +347,15 @@ fn bookmark(info: &ResourceInfo, revision: i64, initial_end: bool) -> Value {
     json!({"kind": info.kind, "apiVersion": info.api_version(), "metadata": meta})
 }
 
-async fn run_watch(
-    cache: Arc<WatchCache>,
-    registry: Arc<Registry>,
-    req: WatchRequest,
+/// Sends the watch's initial state: the list (unless it starts from a revision), then
+/// the ring's events after that revision. Returns the revision the live events go on
+/// from, or `None` when an `ERROR` event ended the watch.
+async fn replay(
+    cache: &WatchCache,
+    registry: &Registry,
+    req: &WatchRequest,
     tx: &mpsc::Sender<Bytes>,
-) -> Result<(), Closed> {
-    let mut live = cache.tx.subscribe();
+) -> Result<Option<i64>, Closed> {
     let ns = req.namespace.as_deref();
     let prefix = req.info.storage_prefix_in(ns);
     let mut position = match req.resource_version {
@@ -349,15 +375,15 @@ async fn run_watch(
                 .await
             {
                 Ok(page) => page,
-                Err(err) => return send(tx, &req, "ERROR", &err.status()).await,
+                Err(err) => return send(tx, req, "ERROR", &err.status()).await.map(|()| None),
             };
             for item in &page.items {
-                send(tx, &req, "ADDED", item).await?;
+                send(tx, req, "ADDED", item).await?;
             }
             if req.send_initial_events && req.allow_bookmarks {
                 send(
                     tx,
-                    &req,
+                    req,
                     "BOOKMARK",
                     &bookmark(req.info, page.revision, true),
                 )
@@ -366,7 +392,6 @@ async fn run_watch(
             page.revision
         }
     };
-    // Replay what the ring holds after `position`.
     let backlog: Result<Vec<Arc<CachedEvent>>, ApiError> = {
         let ring = cache.lock();
         if position < ring.start {
@@ -381,54 +406,97 @@ async fn run_watch(
     };
     let backlog = match backlog {
         Ok(events) => events,
-        Err(err) => return send(tx, &req, "ERROR", &err.status()).await,
+        Err(err) => return send(tx, req, "ERROR", &err.status()).await.map(|()| None),
     };
     for event in backlog {
-        if event.key.starts_with(&prefix) {
-            emit(tx, &req, &event).await?;
+        if event.key.starts_with(&prefix)
+            && let Some(line) = event_line(req, &event)
+        {
+            tx.send(line).await.map_err(|_| Closed)?;
         }
         position = event.revision;
     }
-    let deadline = tokio::time::sleep(req.timeout);
-    tokio::pin!(deadline);
-    let mut bookmarks = tokio::time::interval(BOOKMARK_INTERVAL);
-    bookmarks.reset();
-    loop {
-        tokio::select! {
-            received = live.recv() => match received {
-                Ok(event) => {
-                    if event.revision <= position {
-                        continue;
+    Ok(Some(position))
+}
+
+/// A watch past its initial state: live events, bookmarks, and its timeout.
+struct LiveWatch {
+    cache: Arc<WatchCache>,
+    req: WatchRequest,
+    live: broadcast::Receiver<Arc<CachedEvent>>,
+    prefix: String,
+    position: i64,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    bookmarks: tokio::time::Interval,
+    ended: bool,
+}
+
+impl LiveWatch {
+    fn new(
+        cache: Arc<WatchCache>,
+        req: WatchRequest,
+        live: broadcast::Receiver<Arc<CachedEvent>>,
+        position: i64,
+    ) -> LiveWatch {
+        let mut bookmarks = tokio::time::interval(BOOKMARK_INTERVAL);
+        bookmarks.reset();
+        LiveWatch {
+            prefix: req.info.storage_prefix_in(req.namespace.as_deref()),
+            deadline: Box::pin(tokio::time::sleep(req.timeout)),
+            cache,
+            req,
+            live,
+            position,
+            bookmarks,
+            ended: false,
+        }
+    }
+
+    /// The next line to send, or `None` when the watch is over.
+    async fn next(&mut self) -> Option<Bytes> {
+        if self.ended {
+            return None;
+        }
+        loop {
+            tokio::select! {
+                received = self.live.recv() => match received {
+                    Ok(event) => {
+                        if event.revision <= self.position {
+                            continue;
+                        }
+                        self.position = event.revision;
+                        if event.key.starts_with(&self.prefix)
+                            && let Some(line) = event_line(&self.req, &event)
+                        {
+                            return Some(line);
+                        }
                     }
-                    position = event.revision;
-                    if event.key.starts_with(&prefix) {
-                        emit(tx, &req, &event).await?;
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // This watcher fell too far behind; make the client relist.
+                        self.ended = true;
+                        let err = ApiError::gone(format!(
+                            "too old resource version: {} ({})",
+                            self.position,
+                            self.cache.latest_revision()
+                        ));
+                        return Some(render(&self.req, "ERROR", &err.status()));
                     }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                _ = self.bookmarks.tick(), if self.req.allow_bookmarks => {
+                    let latest = self.cache.latest_revision().max(self.position);
+                    return Some(render(&self.req, "BOOKMARK", &bookmark(self.req.info, latest, false)));
                 }
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    // This watcher fell too far behind; make the client relist.
-                    let err = ApiError::gone(format!("too old resource version: {position} ({})", cache.latest_revision()));
-                    return send(tx, &req, "ERROR", &err.status()).await;
-                }
-                Err(broadcast::error::RecvError::Closed) => return Ok(()),
-            },
-            _ = bookmarks.tick(), if req.allow_bookmarks => {
-                let latest = cache.latest_revision().max(position);
-                send(tx, &req, "BOOKMARK", &bookmark(req.info, latest, false)).await?;
+                () = &mut self.deadline => return None,
             }
-            () = &mut deadline => return Ok(()),
-            () = tx.closed() => return Err(Closed),
         }
     }
 }
 
-/// Sends one cached event through the watch's selectors: an object that starts or stops
-/// matching is reported as ADDED or DELETED, as upstream does.
-async fn emit(
-    tx: &mpsc::Sender<Bytes>,
-    req: &WatchRequest,
-    event: &CachedEvent,
-) -> Result<(), Closed> {
+/// One cached event through the watch's selectors: an object that starts or stops
+/// matching is reported as ADDED or DELETED, as upstream does; `None` if the watch
+/// does not see it at all.
+fn event_line(req: &WatchRequest, event: &CachedEvent) -> Option<Bytes> {
     let matches = |obj: &Value| {
         req.params
             .label_selector
@@ -444,14 +512,14 @@ async fn emit(
     let before = event.prev.as_deref().is_some_and(matches);
     let kind = match (event.kind, before, now) {
         (EventKind::Delete, true, _) => "DELETED",
-        (EventKind::Delete, false, _) => return Ok(()),
+        (EventKind::Delete, false, _) => return None,
         (EventKind::Put, false, true) => "ADDED",
         (EventKind::Put, true, true) => "MODIFIED",
         (EventKind::Put, true, false) => "DELETED",
-        (EventKind::Put, false, false) => return Ok(()),
+        (EventKind::Put, false, false) => return None,
     };
-    match req.render {
-        Render::Object => tx.send(event.line(kind)).await.map_err(|_| Closed),
-        Render::Table { .. } => send(tx, req, kind, &event.object).await,
-    }
+    Some(match req.render {
+        Render::Object => event.line(kind),
+        Render::Table { .. } => render(req, kind, &event.object),
+    })
 }

@@ -87,6 +87,8 @@ fn every_scenario_runs_at_a_small_size() {
         "every watcher saw every pod: {watch}"
     );
     assert!(positive(&watch["latency_ms"]["p99"]), "{watch}");
+    assert!(positive(&watch["create_ms"]["p50"]), "{watch}");
+    assert!(positive(&watch["opening_seconds"]), "{watch}");
 
     let rollout = bench(dir.path(), &["rollout", "--nodes", "3", "--replicas", "6"]);
     assert_eq!(rollout["replicas"], 6, "{rollout}");

@@ -124,7 +124,11 @@ pub async fn serve(
                     }
                     tower::ServiceExt::oneshot(router.clone(), request.map(Body::new))
                 });
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            // One flat buffer per write: over TLS a vectored write of an HTTP/1.1 chunk
+            // (size line, data, CRLF) becomes three encrypted records, and a watch writes
+            // one chunk per event to every watcher.
+            builder.http1().writev(false);
             if let Err(err) = builder
                 .serve_connection_with_upgrades(TokioIo::new(tls), service)
                 .await
