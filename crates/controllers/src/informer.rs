@@ -3,7 +3,7 @@
 //! state without asking the API server. Built on kube-runtime's `watcher`, which relists
 //! on `410 Gone` and resumes on disconnects.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 use std::sync::{Arc, RwLock};
 
@@ -48,9 +48,62 @@ pub enum Change<K> {
 
 type Handler<K> = Box<dyn Fn(&Change<K>) + Send + Sync>;
 
+/// The one secondary index an informer may keep: each object's index key, if any.
+pub type IndexFn<K> = fn(&K) -> Option<String>;
+
+/// The cached objects and, if the informer has an index, the keys under each index key
+/// (kept under the same lock, so the two always agree).
+struct Cache<K> {
+    objects: HashMap<ObjectKey, Arc<K>>,
+    indexed: HashMap<String, HashSet<ObjectKey>>,
+}
+
+impl<K> Cache<K> {
+    fn unindex(&mut self, index: Option<IndexFn<K>>, key: &ObjectKey, obj: &K) {
+        if let Some(slot) = index.and_then(|f| f(obj))
+            && let Some(keys) = self.indexed.get_mut(&slot)
+        {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.indexed.remove(&slot);
+            }
+        }
+    }
+
+    fn insert(&mut self, index: Option<IndexFn<K>>, key: ObjectKey, obj: Arc<K>) -> Option<Arc<K>> {
+        let old = self.objects.insert(key.clone(), obj.clone());
+        if let Some(previous) = &old {
+            self.unindex(index, &key, previous);
+        }
+        if let Some(slot) = index.and_then(|f| f(&obj)) {
+            self.indexed.entry(slot).or_default().insert(key);
+        }
+        old
+    }
+
+    fn remove(&mut self, index: Option<IndexFn<K>>, key: &ObjectKey) -> Option<Arc<K>> {
+        let old = self.objects.remove(key)?;
+        self.unindex(index, key, &old);
+        Some(old)
+    }
+
+    fn build(index: Option<IndexFn<K>>, objects: HashMap<ObjectKey, Arc<K>>) -> Cache<K> {
+        let mut indexed: HashMap<String, HashSet<ObjectKey>> = HashMap::new();
+        if let Some(f) = index {
+            for (key, obj) in &objects {
+                if let Some(slot) = f(obj) {
+                    indexed.entry(slot).or_default().insert(key.clone());
+                }
+            }
+        }
+        Cache { objects, indexed }
+    }
+}
+
 /// A cache of one resource kind, kept current by a watch.
 pub struct Informer<K> {
-    cache: RwLock<HashMap<ObjectKey, Arc<K>>>,
+    cache: RwLock<Cache<K>>,
+    index: Option<IndexFn<K>>,
     handlers: RwLock<Vec<Handler<K>>>,
     synced: watch::Sender<bool>,
 }
@@ -60,12 +113,30 @@ where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
     pub fn new() -> Arc<Informer<K>> {
+        Self::build(None)
+    }
+
+    /// An informer that also indexes its objects by `index` (see [`Informer::by_index`]).
+    pub fn indexed(index: IndexFn<K>) -> Arc<Informer<K>> {
+        Self::build(Some(index))
+    }
+
+    fn build(index: Option<IndexFn<K>>) -> Arc<Informer<K>> {
         let (synced, _) = watch::channel(false);
         Arc::new(Informer {
-            cache: RwLock::new(HashMap::new()),
+            cache: RwLock::new(Cache::build(index, HashMap::new())),
+            index,
             handlers: RwLock::new(Vec::new()),
             synced,
         })
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Cache<K>> {
+        self.cache.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Cache<K>> {
+        self.cache.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Registers a change handler; it must be cheap (it runs on the watch task).
@@ -122,11 +193,7 @@ where
     fn apply(&self, obj: K) {
         let key = ObjectKey::of(&obj);
         let new = Arc::new(obj);
-        let old = self
-            .cache
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, new.clone());
+        let old = self.write().insert(self.index, key, new.clone());
         self.dispatch(match old {
             Some(old) => Change::Updated { old, new },
             None => Change::Added(new),
@@ -135,20 +202,14 @@ where
 
     fn delete(&self, obj: K) {
         let key = ObjectKey::of(&obj);
-        let removed = self
-            .cache
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&key);
+        let removed = self.write().remove(self.index, &key);
         self.dispatch(Change::Deleted(removed.unwrap_or_else(|| Arc::new(obj))));
     }
 
     /// After a relist: dispatches what appeared, changed or vanished meanwhile.
     fn replace_all(&self, fresh: HashMap<ObjectKey, Arc<K>>) {
-        let old = std::mem::replace(
-            &mut *self.cache.write().unwrap_or_else(|e| e.into_inner()),
-            fresh.clone(),
-        );
+        let old =
+            std::mem::replace(&mut *self.write(), Cache::build(self.index, fresh.clone())).objects;
         for (key, new) in &fresh {
             match old.get(key) {
                 Some(previous) if previous.resource_version() == new.resource_version() => {}
@@ -173,30 +234,93 @@ where
     }
 
     pub fn get(&self, key: &ObjectKey) -> Option<Arc<K>> {
-        self.cache
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-            .cloned()
+        self.read().objects.get(key).cloned()
     }
 
     /// Every cached object in `namespace`.
     pub fn list_namespace(&self, namespace: &str) -> Vec<Arc<K>> {
-        self.cache
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
+        self.read()
+            .objects
             .iter()
             .filter(|(k, _)| k.namespace == namespace)
             .map(|(_, v)| v.clone())
             .collect()
     }
 
-    pub fn list(&self) -> Vec<Arc<K>> {
-        self.cache
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .cloned()
+    /// The cached objects whose index key is `slot` (none without an index).
+    pub fn by_index(&self, slot: &str) -> Vec<Arc<K>> {
+        let cache = self.read();
+        cache
+            .indexed
+            .get(slot)
+            .into_iter()
+            .flatten()
+            .filter_map(|key| cache.objects.get(key).cloned())
             .collect()
+    }
+
+    pub fn list(&self) -> Vec<Arc<K>> {
+        self.read().objects.values().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::Pod;
+
+    fn pod(name: &str, owner: Option<&str>) -> Pod {
+        let owner = owner.map(|uid| {
+            serde_json::json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs",
+                                "uid": uid, "controller": true}])
+        });
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name, "namespace": "ns", "ownerReferences": owner}
+        }))
+        .expect("a pod")
+    }
+
+    fn names(pods: Vec<Arc<Pod>>) -> Vec<String> {
+        let mut names: Vec<String> = pods.iter().map(|p| p.name_any()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_index_follows_adoption_release_deletion_and_relists() {
+        let pods = Informer::<Pod>::indexed(crate::replicaset::pod_owner_index);
+        let orphans = crate::replicaset::orphan_index_key("ns");
+        pods.apply(pod("a", Some("uid-1")));
+        pods.apply(pod("b", None));
+        pods.apply(pod("c", Some("uid-2")));
+        assert_eq!(names(pods.by_index("uid-1")), ["a"]);
+        assert_eq!(names(pods.by_index(&orphans)), ["b"]);
+
+        pods.apply(pod("b", Some("uid-1"))); // adopted
+        assert_eq!(names(pods.by_index("uid-1")), ["a", "b"]);
+        assert!(pods.by_index(&orphans).is_empty());
+
+        pods.apply(pod("a", None)); // released
+        assert_eq!(names(pods.by_index("uid-1")), ["b"]);
+        assert_eq!(names(pods.by_index(&orphans)), ["a"]);
+
+        pods.delete(pod("b", Some("uid-1")));
+        assert!(pods.by_index("uid-1").is_empty());
+
+        let mut fresh = HashMap::new();
+        let d = pod("d", Some("uid-2"));
+        fresh.insert(ObjectKey::of(&d), Arc::new(d));
+        pods.replace_all(fresh);
+        assert_eq!(names(pods.by_index("uid-2")), ["d"]);
+        assert!(pods.by_index(&orphans).is_empty());
+        assert_eq!(names(pods.list()), ["d"]);
+    }
+
+    #[test]
+    fn an_informer_without_an_index_finds_nothing_by_index() {
+        let pods = Informer::<Pod>::new();
+        pods.apply(pod("a", Some("uid-1")));
+        assert!(pods.by_index("uid-1").is_empty());
+        assert_eq!(names(pods.list_namespace("ns")), ["a"]);
     }
 }

@@ -37,7 +37,7 @@ pub fn start(client: Client, options: Options) {
         deployments: Informer::<Deployment>::new(),
         replica_sets: Informer::<ReplicaSet>::new(),
         controllers: Informer::<ReplicationController>::new(),
-        pods: Informer::<Pod>::new(),
+        pods: Informer::<Pod>::indexed(replicaset::pod_owner_index),
     };
     let deployments = caches.deployments.clone();
     let replica_sets = caches.replica_sets.clone();

@@ -197,7 +197,14 @@ impl DeploymentController {
                 ClaimDecision::Ignore => {}
             }
         }
-        let pods = self.pods.list_namespace(&key.namespace);
+        // Upstream's pod map: the pods matching the selector that the Deployment's
+        // ReplicaSets control (only Recreate rollouts look at it), read from the owner
+        // index rather than from every pod of the namespace.
+        let pods: Vec<Arc<Pod>> = owned
+            .iter()
+            .filter_map(|rs| rs.metadata.uid.as_deref())
+            .flat_map(|uid| self.pods.by_index(uid))
+            .collect();
         let matching_pods: Vec<&Pod> = pods
             .iter()
             .map(Arc::as_ref)

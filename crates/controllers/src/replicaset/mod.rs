@@ -31,6 +31,20 @@ const WORKERS: usize = 5;
 
 /// A kind the controller manages: ReplicaSet itself, or ReplicationController seen as
 /// a ReplicaSet (plain label map selector → `matchLabels`).
+/// The pods informer's index (upstream's controller-UID index with its orphan key): the
+/// UID of a pod's controller, or [`orphan_index_key`] of its namespace when it has none.
+pub fn pod_owner_index(pod: &Pod) -> Option<String> {
+    Some(match logic::controller_of(&pod.metadata) {
+        Some(owner) => owner.uid.clone(),
+        None => orphan_index_key(pod.metadata.namespace.as_deref().unwrap_or("")),
+    })
+}
+
+/// The index key of a namespace's pods without a controller (no UID contains `/`).
+pub fn orphan_index_key(namespace: &str) -> String {
+    format!("orphan/{namespace}")
+}
+
 pub trait Workload:
     Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
     + Clone
@@ -282,8 +296,12 @@ impl<W: Workload> ReplicaSetController<W> {
         let selector = rs.spec.selector.clone();
         let needs_sync = self.expectations.satisfied(key);
         let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), &key.namespace);
-        let all_pods = self.pods.list_namespace(&key.namespace);
-        let all: Vec<&Pod> = all_pods.iter().map(Arc::as_ref).collect();
+        // What this ReplicaSet may claim: its own pods and the namespace's orphans, from
+        // the owner index, as upstream's `FilterPodsByOwner` (pods of other controllers
+        // are never claimed, so reading every pod of the namespace would only skip them).
+        let mut claimable_pods = self.pods.by_index(rs.uid().as_deref().unwrap_or(""));
+        claimable_pods.extend(self.pods.by_index(&orphan_index_key(&key.namespace)));
+        let all: Vec<&Pod> = claimable_pods.iter().map(Arc::as_ref).collect();
         let candidates = logic::filter_active_pods(&all);
 
         // Claim: adopt matching orphans, release pods that stopped matching.
@@ -333,11 +351,21 @@ impl<W: Workload> ReplicaSetController<W> {
         let now = jiff::Timestamp::now();
 
         let mut manage_error: Option<String> = None;
+        let namespace_pods: Vec<Arc<Pod>>;
         if needs_sync && rs.metadata.deletion_timestamp.is_none() {
-            let siblings = self.replica_sets.list_namespace(&key.namespace);
-            let sibling_views: Vec<ReplicaSet> = siblings.iter().map(|w| w.view()).collect();
-            let sibling_refs: Vec<&ReplicaSet> = sibling_views.iter().collect();
-            let related = logic::indirectly_related_pods(&rs, &sibling_refs, &all);
+            // Sibling ReplicaSets' pods only rank deletions, and finding them takes every
+            // pod of the namespace: only when there is something to delete.
+            let wanted = usize::try_from(logic::rs_replicas(&rs).max(0)).unwrap_or(0);
+            let related = if active.len() > wanted {
+                let siblings = self.replica_sets.list_namespace(&key.namespace);
+                let sibling_views: Vec<ReplicaSet> = siblings.iter().map(|w| w.view()).collect();
+                let sibling_refs: Vec<&ReplicaSet> = sibling_views.iter().collect();
+                namespace_pods = self.pods.list_namespace(&key.namespace);
+                let in_namespace: Vec<&Pod> = namespace_pods.iter().map(Arc::as_ref).collect();
+                logic::indirectly_related_pods(&rs, &sibling_refs, &in_namespace)
+            } else {
+                Vec::new()
+            };
             manage_error = match logic::manage_replicas(&rs, &active, &related, now) {
                 ManageAction::Nothing => None,
                 ManageAction::Create { count, batches } => {
