@@ -297,11 +297,11 @@ pub struct WatchRequest {
 /// Starts a watch; the returned stream yields newline-terminated JSON `WatchEvent`s and
 /// ends when the watch does.
 ///
-/// The initial state (a list, then what the ring holds after the start revision) comes
-/// from a task through a bounded channel, so a large list reaches a slow client with
-/// back-pressure. The live events after it are read by the response body itself from
-/// the broadcast channel: no task wake-up and no channel hop per event and watcher,
-/// which was most of the server's cost when a thousand watchers get every event.
+/// The initial list comes from a task through a bounded channel, so a large list
+/// reaches a slow client with back-pressure. Everything after it (what the ring holds
+/// after the start revision, then live events) is read by the response body itself:
+/// no task wake-up and no channel hop per event and watcher, which was most of the
+/// server's cost when a thousand watchers get every event.
 pub fn serve(
     cache: Arc<WatchCache>,
     registry: Arc<Registry>,
@@ -312,8 +312,16 @@ pub fn serve(
     let (tx, rx) = mpsc::channel(256);
     let (to_live, live_phase) = oneshot::channel::<LiveWatch>();
     tokio::spawn(async move {
-        if let Ok(Some(position)) = replay(&cache, &registry, &req, &tx).await {
-            let _ = to_live.send(LiveWatch::new(cache, req, live, position));
+        let Ok(Some(position)) = initial_list(&registry, &req, &tx).await else {
+            return;
+        };
+        match cache.events_after(position) {
+            Ok(backlog) => {
+                let _ = to_live.send(LiveWatch::new(cache, req, live, position, backlog));
+            }
+            Err(err) => {
+                let _ = send(&tx, &req, "ERROR", &err.status()).await;
+            }
         }
     });
     let live_events = futures::stream::once(live_phase)
@@ -368,18 +376,15 @@ fn bookmark(info: &ResourceInfo, revision: i64, initial_end: bool) -> Value {
     json!({"kind": info.kind, "apiVersion": info.api_version(), "metadata": meta})
 }
 
-/// Sends the watch's initial state: the list (unless it starts from a revision), then
-/// the ring's events after that revision. Returns the revision the live events go on
-/// from, or `None` when an `ERROR` event ended the watch.
-async fn replay(
-    cache: &WatchCache,
+/// Sends the watch's initial list (unless it starts from a revision). Returns the
+/// revision the watch goes on from, or `None` when an `ERROR` event ended it.
+async fn initial_list(
     registry: &Registry,
     req: &WatchRequest,
     tx: &mpsc::Sender<Bytes>,
 ) -> Result<Option<i64>, Closed> {
     let ns = req.namespace.as_deref();
-    let prefix = req.info.storage_prefix_in(ns);
-    let mut position = match req.resource_version {
+    Ok(Some(match req.resource_version {
         Some(rv) if !req.send_initial_events => rv,
         _ => {
             let page = match registry
@@ -412,20 +417,7 @@ async fn replay(
             }
             page.revision
         }
-    };
-    let backlog = match cache.events_after(position) {
-        Ok(events) => events,
-        Err(err) => return send(tx, req, "ERROR", &err.status()).await.map(|()| None),
-    };
-    for event in backlog {
-        if event.key.starts_with(&prefix)
-            && let Some(line) = event_line(req, &event)
-        {
-            tx.send(line).await.map_err(|_| Closed)?;
-        }
-        position = event.revision;
-    }
-    Ok(Some(position))
+    }))
 }
 
 /// A watch past its initial state: live events, bookmarks, and its timeout.
@@ -437,8 +429,9 @@ struct LiveWatch {
     position: i64,
     deadline: Pin<Box<tokio::time::Sleep>>,
     bookmarks: tokio::time::Interval,
-    /// Events to send before the next live one: what the ring held when this watch fell
-    /// behind the broadcast channel.
+    /// Events to go through before the next live one: what the ring held after the
+    /// start revision, or after this watch's position when it fell behind the
+    /// broadcast channel.
     catching_up: VecDeque<Arc<CachedEvent>>,
     ended: bool,
 }
@@ -449,6 +442,7 @@ impl LiveWatch {
         req: WatchRequest,
         live: broadcast::Receiver<Arc<CachedEvent>>,
         position: i64,
+        backlog: Vec<Arc<CachedEvent>>,
     ) -> LiveWatch {
         let mut bookmarks = tokio::time::interval(BOOKMARK_INTERVAL);
         bookmarks.reset();
@@ -460,7 +454,7 @@ impl LiveWatch {
             live,
             position,
             bookmarks,
-            catching_up: VecDeque::new(),
+            catching_up: backlog.into(),
             ended: false,
         }
     }
@@ -470,12 +464,12 @@ impl LiveWatch {
         if self.ended {
             return None;
         }
-        while let Some(event) = self.catching_up.pop_front() {
-            if let Some(line) = self.advance(&event) {
-                return Some(line);
-            }
-        }
         loop {
+            while let Some(event) = self.catching_up.pop_front() {
+                if let Some(line) = self.advance(&event) {
+                    return Some(line);
+                }
+            }
             tokio::select! {
                 received = self.live.recv() => match received {
                     Ok(event) => {
@@ -489,14 +483,7 @@ impl LiveWatch {
                         // relist. (Events the receiver still holds come again after
                         // these and are skipped by revision.)
                         match self.cache.events_after(self.position) {
-                            Ok(missed) => {
-                                self.catching_up = missed.into();
-                                while let Some(event) = self.catching_up.pop_front() {
-                                    if let Some(line) = self.advance(&event) {
-                                        return Some(line);
-                                    }
-                                }
-                            }
+                            Ok(missed) => self.catching_up = missed.into(),
                             Err(err) => {
                                 self.ended = true;
                                 return Some(render(&self.req, "ERROR", &err.status()));
@@ -523,9 +510,7 @@ impl LiveWatch {
             }
         }
     }
-}
 
-impl LiveWatch {
     /// Moves past `event`; its line if this watch sends it.
     fn advance(&mut self, event: &CachedEvent) -> Option<Bytes> {
         if event.revision <= self.position {

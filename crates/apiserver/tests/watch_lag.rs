@@ -85,6 +85,14 @@ impl Server {
             .to_string()
     }
 
+    /// Opens a watch of the ConfigMaps with `query`; its body, not read yet.
+    async fn watch(&self, query: &str) -> axum::body::BodyDataStream {
+        let response = self
+            .call(Method::GET, format!("{PATH}?watch=1&{query}"), None)
+            .await;
+        response.into_body().into_data_stream()
+    }
+
     async fn count_to(&self, writes: usize) {
         for n in 1..=writes {
             let response = self
@@ -129,14 +137,11 @@ async fn a_watch_that_falls_behind_catches_up_from_the_ring() {
     let server = Server::start().await;
     let from = server.create_counter().await;
     // The watch starts, then nobody reads it while the writes happen.
-    let watch = server
-        .call(
-            Method::GET,
-            format!("{PATH}?watch=1&resourceVersion={from}&fieldSelector=metadata.name%3Dcounter"),
-            None,
-        )
+    let mut body = server
+        .watch(&format!(
+            "resourceVersion={from}&fieldSelector=metadata.name%3Dcounter"
+        ))
         .await;
-    let mut body = watch.into_body().into_data_stream();
     server.count_to(WRITES).await;
     let mut seen = 0usize;
     read_events(&mut body, |event| {
@@ -159,14 +164,9 @@ async fn a_bookmark_never_runs_ahead_of_queued_events() {
     const QUEUED: usize = 200;
     let server = Server::start().await;
     let from = server.create_counter().await;
-    let watch = server
-        .call(
-            Method::GET,
-            format!("{PATH}?watch=1&resourceVersion={from}&allowWatchBookmarks=true"),
-            None,
-        )
+    let mut body = server
+        .watch(&format!("resourceVersion={from}&allowWatchBookmarks=true"))
         .await;
-    let mut body = watch.into_body().into_data_stream();
     server.count_to(QUEUED).await;
     // Past the 10-second bookmark interval while the events wait unread.
     tokio::time::sleep(Duration::from_millis(10_500)).await;

@@ -55,12 +55,25 @@ pub type IndexFn<K> = fn(&K) -> Option<String>;
 /// (kept under the same lock, so the two always agree).
 struct Cache<K> {
     objects: HashMap<ObjectKey, Arc<K>>,
+    index: Option<IndexFn<K>>,
     indexed: HashMap<String, HashSet<ObjectKey>>,
 }
 
 impl<K> Cache<K> {
-    fn unindex(&mut self, index: Option<IndexFn<K>>, key: &ObjectKey, obj: &K) {
-        if let Some(slot) = index.and_then(|f| f(obj))
+    fn new(index: Option<IndexFn<K>>, objects: HashMap<ObjectKey, Arc<K>>) -> Cache<K> {
+        let mut cache = Cache {
+            objects: HashMap::new(),
+            index,
+            indexed: HashMap::new(),
+        };
+        for (key, obj) in objects {
+            cache.insert(key, obj);
+        }
+        cache
+    }
+
+    fn unindex(&mut self, key: &ObjectKey, obj: &K) {
+        if let Some(slot) = self.index.and_then(|f| f(obj))
             && let Some(keys) = self.indexed.get_mut(&slot)
         {
             keys.remove(key);
@@ -70,40 +83,27 @@ impl<K> Cache<K> {
         }
     }
 
-    fn insert(&mut self, index: Option<IndexFn<K>>, key: ObjectKey, obj: Arc<K>) -> Option<Arc<K>> {
+    fn insert(&mut self, key: ObjectKey, obj: Arc<K>) -> Option<Arc<K>> {
         let old = self.objects.insert(key.clone(), obj.clone());
         if let Some(previous) = &old {
-            self.unindex(index, &key, previous);
+            self.unindex(&key, previous);
         }
-        if let Some(slot) = index.and_then(|f| f(&obj)) {
+        if let Some(slot) = self.index.and_then(|f| f(&obj)) {
             self.indexed.entry(slot).or_default().insert(key);
         }
         old
     }
 
-    fn remove(&mut self, index: Option<IndexFn<K>>, key: &ObjectKey) -> Option<Arc<K>> {
+    fn remove(&mut self, key: &ObjectKey) -> Option<Arc<K>> {
         let old = self.objects.remove(key)?;
-        self.unindex(index, key, &old);
+        self.unindex(key, &old);
         Some(old)
-    }
-
-    fn build(index: Option<IndexFn<K>>, objects: HashMap<ObjectKey, Arc<K>>) -> Cache<K> {
-        let mut indexed: HashMap<String, HashSet<ObjectKey>> = HashMap::new();
-        if let Some(f) = index {
-            for (key, obj) in &objects {
-                if let Some(slot) = f(obj) {
-                    indexed.entry(slot).or_default().insert(key.clone());
-                }
-            }
-        }
-        Cache { objects, indexed }
     }
 }
 
 /// A cache of one resource kind, kept current by a watch.
 pub struct Informer<K> {
     cache: RwLock<Cache<K>>,
-    index: Option<IndexFn<K>>,
     handlers: RwLock<Vec<Handler<K>>>,
     synced: watch::Sender<bool>,
 }
@@ -124,8 +124,7 @@ where
     fn build(index: Option<IndexFn<K>>) -> Arc<Informer<K>> {
         let (synced, _) = watch::channel(false);
         Arc::new(Informer {
-            cache: RwLock::new(Cache::build(index, HashMap::new())),
-            index,
+            cache: RwLock::new(Cache::new(index, HashMap::new())),
             handlers: RwLock::new(Vec::new()),
             synced,
         })
@@ -193,7 +192,7 @@ where
     fn apply(&self, obj: K) {
         let key = ObjectKey::of(&obj);
         let new = Arc::new(obj);
-        let old = self.write().insert(self.index, key, new.clone());
+        let old = self.write().insert(key, new.clone());
         self.dispatch(match old {
             Some(old) => Change::Updated { old, new },
             None => Change::Added(new),
@@ -202,14 +201,17 @@ where
 
     fn delete(&self, obj: K) {
         let key = ObjectKey::of(&obj);
-        let removed = self.write().remove(self.index, &key);
+        let removed = self.write().remove(&key);
         self.dispatch(Change::Deleted(removed.unwrap_or_else(|| Arc::new(obj))));
     }
 
     /// After a relist: dispatches what appeared, changed or vanished meanwhile.
     fn replace_all(&self, fresh: HashMap<ObjectKey, Arc<K>>) {
-        let old =
-            std::mem::replace(&mut *self.write(), Cache::build(self.index, fresh.clone())).objects;
+        let old = {
+            let mut cache = self.write();
+            let rebuilt = Cache::new(cache.index, fresh.clone());
+            std::mem::replace(&mut *cache, rebuilt).objects
+        };
         for (key, new) in &fresh {
             match old.get(key) {
                 Some(previous) if previous.resource_version() == new.resource_version() => {}

@@ -47,9 +47,8 @@ async fn client_for(dir: &Path) -> Result<kube::Client> {
     Ok(kube::Client::try_from(config)?)
 }
 
-/// Starts the server on `dir`; returns it, the time from exec to `/readyz` = 200, and
-/// a client.
-/// Starts the server from `exe` on `dir` and times exec → `/readyz` 200.
+/// Starts the server from `exe` on `dir`; returns it, the time from exec to `/readyz`
+/// = 200, and a client.
 async fn start_timed(exe: &Path, dir: &Path) -> Result<(super::Process, Duration, kube::Client)> {
     let started = Instant::now();
     let server = super::spawn_server_from(exe, dir, &["--no-agent"])?;

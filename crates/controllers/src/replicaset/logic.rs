@@ -127,6 +127,11 @@ pub fn rs_replicas(rs: &ReplicaSet) -> i32 {
     rs.spec.replicas.unwrap_or(1)
 }
 
+/// [`rs_replicas`] as a pod count (a negative value wants none).
+pub fn wanted_replicas(rs: &ReplicaSet) -> usize {
+    usize::try_from(rs_replicas(rs).max(0)).unwrap_or(0)
+}
+
 /// Batch sizes of upstream's `slowStartBatch`: `initial`, then doubling, capped
 /// by what remains (10 pods → 1, 2, 4, 3). The caller stops at the first batch
 /// with a failure and skips the rest.
@@ -164,7 +169,7 @@ pub fn manage_replicas<'a>(
     related: &[&Pod],
     now: Timestamp,
 ) -> ManageAction<'a> {
-    let want = usize::try_from(rs_replicas(rs).max(0)).unwrap_or(0);
+    let want = wanted_replicas(rs);
     if active.len() < want {
         let count = (want - active.len()).min(BURST_REPLICAS);
         return ManageAction::Create {

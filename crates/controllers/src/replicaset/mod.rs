@@ -29,8 +29,6 @@ use logic::{ClaimDecision, Claimer, ManageAction};
 /// Concurrent syncs (upstream `--concurrent-replicaset-syncs`).
 const WORKERS: usize = 5;
 
-/// A kind the controller manages: ReplicaSet itself, or ReplicationController seen as
-/// a ReplicaSet (plain label map selector → `matchLabels`).
 /// The pods informer's index (upstream's controller-UID index with its orphan key): the
 /// UID of a pod's controller, or [`orphan_index_key`] of its namespace when it has none.
 pub fn pod_owner_index(pod: &Pod) -> Option<String> {
@@ -45,6 +43,8 @@ pub fn orphan_index_key(namespace: &str) -> String {
     format!("orphan/{namespace}")
 }
 
+/// A kind the controller manages: ReplicaSet itself, or ReplicationController seen as
+/// a ReplicaSet (plain label map selector → `matchLabels`).
 pub trait Workload:
     Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
     + Clone
@@ -355,8 +355,7 @@ impl<W: Workload> ReplicaSetController<W> {
         if needs_sync && rs.metadata.deletion_timestamp.is_none() {
             // Sibling ReplicaSets' pods only rank deletions, and finding them takes every
             // pod of the namespace: only when there is something to delete.
-            let wanted = usize::try_from(logic::rs_replicas(&rs).max(0)).unwrap_or(0);
-            let related = if active.len() > wanted {
+            let related = if active.len() > logic::wanted_replicas(&rs) {
                 let siblings = self.replica_sets.list_namespace(&key.namespace);
                 let sibling_views: Vec<ReplicaSet> = siblings.iter().map(|w| w.view()).collect();
                 let sibling_refs: Vec<&ReplicaSet> = sibling_views.iter().collect();
