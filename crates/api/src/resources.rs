@@ -398,6 +398,21 @@ pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static Resourc
         .find(|r| r.group == group && r.version == version && r.plural == plural)
 }
 
+/// The resource a storage key (`/registry/[group/]plural/...`) belongs to.
+pub fn for_storage_key(key: &str) -> Option<&'static ResourceInfo> {
+    let rest = key.strip_prefix("/registry/")?;
+    RESOURCES.iter().find(|r| {
+        let in_group = if r.group.is_empty() {
+            Some(rest)
+        } else {
+            rest.strip_prefix(r.group).and_then(|x| x.strip_prefix('/'))
+        };
+        in_group
+            .and_then(|x| x.strip_prefix(r.plural))
+            .is_some_and(|x| x.starts_with('/'))
+    })
+}
+
 /// Finds a resource by group and kind (any served version).
 pub fn find_kind(group: &str, kind: &str) -> Option<&'static ResourceInfo> {
     RESOURCES
@@ -428,6 +443,17 @@ mod tests {
         );
         let node = find("", "v1", "nodes").expect("served");
         assert_eq!(node.storage_key(None, "n1"), "/registry/nodes/n1");
+    }
+
+    #[test]
+    fn every_storage_key_maps_back_to_its_resource() {
+        for info in RESOURCES {
+            let key = info.storage_key(info.namespaced.then_some("default"), "x");
+            let found = for_storage_key(&key).map(|r| (r.group, r.plural));
+            assert_eq!(found, Some((info.group, info.plural)), "{key}");
+        }
+        assert!(for_storage_key("/registry/podsx/default/x").is_none());
+        assert!(for_storage_key("/elsewhere/pods/default/x").is_none());
     }
 
     #[test]

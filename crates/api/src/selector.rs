@@ -13,7 +13,7 @@ mod names;
 #[cfg(test)]
 mod tests;
 
-pub use field::{FieldOp, FieldSelector, FieldTerm};
+pub use field::{FieldOp, FieldSelector, FieldSet, FieldTerm};
 pub use label::{LabelSelector, Operator, Requirement};
 
 /// A selector that cannot be parsed, built or used; its text is upstream's message.

@@ -334,19 +334,13 @@ fn releases_or_changes_quota(event: &crate::watch::CachedEvent) -> bool {
         return true;
     }
     if event.key.starts_with("/registry/resourcequotas/") {
-        return event.prev.as_ref().and_then(|p| p.get("spec")) != event.object.get("spec");
+        let spec = |o: &crate::watch::CachedObject| o.value().and_then(|v| v.get("spec").cloned());
+        return event.prev.as_deref().and_then(spec) != spec(&event.object);
     }
-    let phase = |o: &Value| {
-        o.pointer("/status/phase")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
+    let phase = |o: &crate::watch::CachedObject| o.field("status.phase").to_string();
     event.key.starts_with("/registry/pods/")
-        && matches!(
-            phase(&event.object).as_deref(),
-            Some("Succeeded" | "Failed")
-        )
-        && event.prev.as_deref().and_then(phase) != phase(&event.object)
+        && matches!(phase(&event.object).as_str(), "Succeeded" | "Failed")
+        && event.prev.as_deref().map(phase) != Some(phase(&event.object))
 }
 
 async fn recompute_quotas(state: &ServerState, ns: &str) -> ApiResult<()> {

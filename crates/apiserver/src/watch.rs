@@ -12,10 +12,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bosun_api::resources::ResourceInfo;
+use bosun_api::selector::FieldSet;
 use bosun_store::{EventKind, Store};
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -28,41 +29,135 @@ use crate::registry::{ListParams, Registry};
 /// the ring must cover more than ten seconds of writes at the highest write rate: at
 /// 150,000 pods and 5,000 nodes the server takes about 2,000 writes/s, and a
 /// 20,000-event ring made every informer relist the whole cluster again and again.
-/// Each event costs about 14 KiB (decoded object and encoded line), so 100,000 would
-/// cost 1.4 GiB. (Upstream sizes its watch cache by time, up to 100 × 1,024 events per
-/// resource.)
+/// An event costs about its object's JSON (a pod's is 2–4 KiB) plus its labels and
+/// selectable fields. (Upstream sizes its watch cache by time, up to 100 × 1,024
+/// events per resource.)
 const RING_CAPACITY: usize = 50_000;
 const BROADCAST_CAPACITY: usize = 8_192;
 /// How often a watch with bookmarks enabled gets one.
 const BOOKMARK_INTERVAL: Duration = Duration::from_secs(10);
 
-/// One change, decoded once and shared by all watchers. `prev` is usually the very
-/// `object` of the key's previous event (shared, not decoded again), which halves what
-/// the ring holds.
+/// One change, shared by all watchers. `prev` is usually the very `object` of the
+/// key's previous event (shared, not decoded again), which halves what the ring holds.
 #[derive(Debug)]
 pub struct CachedEvent {
     pub kind: EventKind,
     pub key: String,
     pub revision: i64,
-    pub object: Arc<Value>,
-    pub prev: Option<Arc<Value>>,
-    /// The event's JSON watch line as ADDED, MODIFIED and DELETED, encoded by the first
-    /// watcher that sends it that way and shared by every other: a thousand watchers
-    /// of pods cost one encoding per event, not a thousand.
-    encoded: [OnceLock<Bytes>; 3],
+    pub object: Arc<CachedObject>,
+    pub prev: Option<Arc<CachedObject>>,
 }
 
-impl CachedEvent {
-    fn line(&self, kind: &str) -> Bytes {
-        let slot = match kind {
-            "ADDED" => 0,
-            "MODIFIED" => 1,
-            _ => 2,
-        };
-        self.encoded[slot]
-            .get_or_init(|| encode_line(kind, &self.object))
-            .clone()
+/// One version of an object as the ring keeps it: its stored bytes (shared with the
+/// store), and once a watcher looks at it, the watch line it was first sent in
+/// (`{"type":…,"object":…}` and a newline, encoded once for every watcher) and what
+/// selectors read. Never the decoded tree, which cost four times the JSON and held
+/// 0.7 GiB of the server's memory at 150,000 pods. Decoding waits for the first
+/// watcher, off the ring's lock, and never happens for what nobody watches (leases,
+/// events).
+#[derive(Debug)]
+pub struct CachedObject {
+    revision: i64,
+    info: Option<&'static ResourceInfo>,
+    stored: Bytes,
+    /// The `type` of the line it is first sent in.
+    kind: &'static str,
+    /// `None` inside if the stored bytes do not decode (never written by this server).
+    decoded: OnceLock<Option<Decoded>>,
+}
+
+#[derive(Debug)]
+struct Decoded {
+    line: Bytes,
+    /// Where the object's JSON sits in `line`.
+    json: std::ops::Range<usize>,
+    labels: Map<String, Value>,
+    fields: FieldSet,
+}
+
+impl CachedObject {
+    fn new(key: &str, stored: Bytes, revision: i64, kind: &'static str) -> CachedObject {
+        CachedObject {
+            revision,
+            info: bosun_api::resources::for_storage_key(key),
+            stored,
+            kind,
+            decoded: OnceLock::new(),
+        }
     }
+
+    /// Decodes the stored value once, sets its `resourceVersion` and keeps what
+    /// watchers need.
+    fn decoded(&self) -> Option<&Decoded> {
+        self.decoded
+            .get_or_init(|| {
+                let obj = object::decode_at(&self.stored, self.revision).ok()?;
+                let json = serde_json::to_vec(&obj).ok()?;
+                let (line, range) = watch_line(self.kind, &json);
+                Some(Decoded {
+                    line,
+                    json: range,
+                    labels: object::labels(&obj),
+                    fields: self
+                        .info
+                        .map(|info| FieldSet::of(info, &obj))
+                        .unwrap_or_default(),
+                })
+            })
+            .as_ref()
+    }
+
+    /// The object decoded again, for the rare reader that needs more than selectors.
+    pub fn value(&self) -> Option<Value> {
+        let decoded = self.decoded()?;
+        serde_json::from_slice(&decoded.line[decoded.json.clone()]).ok()
+    }
+
+    /// A selectable field's value ("" if the kind has no such field).
+    pub fn field(&self, field: &str) -> &str {
+        self.decoded().map_or("", |d| d.fields.get(field))
+    }
+
+    fn matches(&self, info: &ResourceInfo, params: &ListParams) -> bool {
+        if params.label_selector.is_none() && params.field_selector.is_none() {
+            return true;
+        }
+        let Some(decoded) = self.decoded() else {
+            return false;
+        };
+        params
+            .label_selector
+            .as_ref()
+            .is_none_or(|s| s.matches(&decoded.labels))
+            && params
+                .field_selector
+                .as_ref()
+                .is_none_or(|f| f.matches_set(info, &decoded.fields))
+    }
+
+    /// The watch line for this object as `kind`: the cached one when it was first sent
+    /// that way (nearly always), else a copy.
+    fn line(&self, kind: &'static str) -> Option<Bytes> {
+        let decoded = self.decoded()?;
+        Some(if kind == self.kind {
+            decoded.line.clone()
+        } else {
+            watch_line(kind, &decoded.line[decoded.json.clone()]).0
+        })
+    }
+}
+
+/// `{"type":KIND,"object":JSON}` and a newline, and where `JSON` sits in it.
+fn watch_line(kind: &str, json: &[u8]) -> (Bytes, std::ops::Range<usize>) {
+    let mut line = Vec::with_capacity(json.len() + kind.len() + 24);
+    line.extend_from_slice(b"{\"type\":\"");
+    line.extend_from_slice(kind.as_bytes());
+    line.extend_from_slice(b"\",\"object\":");
+    let start = line.len();
+    line.extend_from_slice(json);
+    let end = line.len();
+    line.extend_from_slice(b"}\n");
+    (Bytes::from(line), start..end)
 }
 
 /// `{"type":KIND,"object":OBJ}` and a newline, without copying the object.
@@ -80,8 +175,8 @@ fn encode_line(kind: &str, object: &Value) -> Bytes {
 
 struct Ring {
     events: VecDeque<Arc<CachedEvent>>,
-    /// The decoded current object of each key whose latest write is still in the ring.
-    current: HashMap<String, Arc<Value>>,
+    /// The current object of each key whose latest write is still in the ring.
+    current: HashMap<String, Arc<CachedObject>>,
     /// History is complete for revisions greater than this.
     start: i64,
     /// The newest revision the cache has seen.
@@ -192,20 +287,30 @@ impl WatchCache {
     fn ingest(&self, batch: Vec<bosun_store::Event>) {
         let mut ring = self.lock();
         for event in batch {
-            let Ok(obj) = object::decode_at(&event.kv.value, event.kv.mod_revision) else {
-                continue;
+            let kind = match (event.kind, &event.prev) {
+                (EventKind::Delete, _) => "DELETED",
+                (EventKind::Put, Some(_)) => "MODIFIED",
+                (EventKind::Put, None) => "ADDED",
             };
-            let object = Arc::new(obj);
-            let prev = event.prev.as_ref().and_then(|p| {
-                let shared = ring.current.get(&event.kv.key).filter(|cur| {
-                    object::meta_str(cur, "resourceVersion")
-                        == Some(p.mod_revision.to_string().as_str())
-                });
-                match shared {
-                    Some(cur) => Some(cur.clone()),
-                    None => object::decode_at(&p.value, p.mod_revision)
-                        .ok()
-                        .map(Arc::new),
+            let object = Arc::new(CachedObject::new(
+                &event.kv.key,
+                event.kv.value,
+                event.kv.mod_revision,
+                kind,
+            ));
+            let prev = event.prev.map(|p| {
+                match ring
+                    .current
+                    .get(&event.kv.key)
+                    .filter(|cur| cur.revision == p.mod_revision)
+                {
+                    Some(cur) => cur.clone(),
+                    None => Arc::new(CachedObject::new(
+                        &event.kv.key,
+                        p.value,
+                        p.mod_revision,
+                        "MODIFIED",
+                    )),
                 }
             });
             match event.kind {
@@ -218,11 +323,10 @@ impl WatchCache {
             }
             let cached = Arc::new(CachedEvent {
                 kind: event.kind,
-                key: event.kv.key.clone(),
-                revision: event.kv.mod_revision,
+                key: event.kv.key,
+                revision: object.revision,
                 object,
                 prev,
-                encoded: Default::default(),
             });
             ring.latest = cached.revision;
             ring.events.push_back(cached.clone());
@@ -529,19 +633,11 @@ impl LiveWatch {
 /// matching is reported as ADDED or DELETED, as upstream does; `None` if the watch
 /// does not see it at all.
 fn event_line(req: &WatchRequest, event: &CachedEvent) -> Option<Bytes> {
-    let matches = |obj: &Value| {
-        req.params
-            .label_selector
-            .as_ref()
-            .is_none_or(|s| s.matches(&object::labels(obj)))
-            && req
-                .params
-                .field_selector
-                .as_ref()
-                .is_none_or(|f| f.matches(req.info, obj))
-    };
-    let now = matches(&event.object);
-    let before = event.prev.as_deref().is_some_and(matches);
+    let now = event.object.matches(req.info, &req.params);
+    let before = event
+        .prev
+        .as_ref()
+        .is_some_and(|prev| prev.matches(req.info, &req.params));
     let kind = match (event.kind, before, now) {
         (EventKind::Delete, true, _) => "DELETED",
         (EventKind::Delete, false, _) => return None,
@@ -551,7 +647,7 @@ fn event_line(req: &WatchRequest, event: &CachedEvent) -> Option<Bytes> {
         (EventKind::Put, false, false) => return None,
     };
     Some(match req.render {
-        Render::Object => event.line(kind),
-        Render::Table { .. } => render(req, kind, &event.object),
+        Render::Object => event.object.line(kind)?,
+        Render::Table { .. } => render(req, kind, &event.object.value()?),
     })
 }

@@ -196,3 +196,113 @@ async fn a_bookmark_never_runs_ahead_of_queued_events() {
     .await;
     assert_eq!(modified, QUEUED);
 }
+
+/// The ring keeps each object's labels and selectable fields, not the object: a
+/// selector watch still sees an object enter its selection as ADDED and leave it as
+/// DELETED, and nothing of objects outside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn selector_watches_see_objects_enter_and_leave() {
+    const PODS: &str = "/api/v1/namespaces/default/pods";
+    let server = Server::start().await;
+    let from = server.create_counter().await;
+    let mut by_label = server
+        .call(
+            Method::GET,
+            format!("{PODS}?watch=1&resourceVersion={from}&labelSelector=app%3Dweb"),
+            None,
+        )
+        .await
+        .into_body()
+        .into_data_stream();
+    let mut by_field = server
+        .call(
+            Method::GET,
+            format!("{PODS}?watch=1&resourceVersion={from}&fieldSelector=status.phase%3DRunning"),
+            None,
+        )
+        .await
+        .into_body()
+        .into_data_stream();
+    let steps: [(Method, &str, Option<Value>); 6] = [
+        (
+            Method::POST,
+            "",
+            Some(json!({"metadata": {"name": "p", "labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]}})),
+        ),
+        (
+            Method::POST,
+            "",
+            Some(
+                json!({"metadata": {"name": "other", "labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]}}),
+            ),
+        ),
+        (
+            Method::PATCH,
+            "/p",
+            Some(json!({"metadata": {"labels": {"app": "db"}}})),
+        ),
+        (
+            Method::PATCH,
+            "/p/status",
+            Some(json!({"status": {"phase": "Running"}})),
+        ),
+        (
+            Method::PATCH,
+            "/p",
+            Some(json!({"metadata": {"labels": {"app": "web"}}})),
+        ),
+        (Method::DELETE, "/p?gracePeriodSeconds=0", None),
+    ];
+    for (method, path, body) in steps {
+        let response = server.call(method, format!("{PODS}{path}"), body).await;
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+    }
+    let summary = |event: &Value| {
+        format!(
+            "{} {} app={} phase={}",
+            event["type"].as_str().unwrap_or_default(),
+            event["object"]["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default(),
+            event["object"]["metadata"]["labels"]["app"]
+                .as_str()
+                .unwrap_or_default(),
+            event["object"]["status"]["phase"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+    };
+    for (body, want) in [
+        (
+            &mut by_label,
+            &[
+                "ADDED p app=web phase=Pending",
+                "DELETED p app=db phase=Pending",
+                "ADDED p app=web phase=Running",
+                "DELETED p app=web phase=Running",
+            ][..],
+        ),
+        (
+            &mut by_field,
+            &[
+                "ADDED p app=db phase=Running",
+                "MODIFIED p app=web phase=Running",
+                "DELETED p app=web phase=Running",
+            ][..],
+        ),
+    ] {
+        let mut seen = Vec::new();
+        read_events(body, |event| {
+            seen.push(summary(event));
+            seen.len() == want.len()
+        })
+        .await;
+        assert_eq!(seen, want);
+    }
+}

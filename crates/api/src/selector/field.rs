@@ -95,12 +95,25 @@ impl FieldSelector {
     /// Whether the object satisfies every term. A field the object lacks (or the kind does
     /// not expose) reads as "", as in upstream's field sets.
     pub fn matches(&self, info: &ResourceInfo, obj: &Value) -> bool {
+        self.matches_with(info, |field| field_value(info, obj, field).into())
+    }
+
+    /// [`Self::matches`] on an object's [`FieldSet`] instead of the object.
+    pub fn matches_set(&self, info: &ResourceInfo, set: &FieldSet) -> bool {
+        self.matches_with(info, |field| set.get(field).into())
+    }
+
+    fn matches_with<'a>(
+        &self,
+        info: &ResourceInfo,
+        value_of: impl Fn(&str) -> std::borrow::Cow<'a, str>,
+    ) -> bool {
         self.terms.iter().all(|term| {
             let field = alias(info, &term.field).unwrap_or(&term.field);
-            let actual = field_value(info, obj, field);
+            let actual = value_of(field);
             match term.op {
-                FieldOp::Equals | FieldOp::DoubleEquals => actual == term.value,
-                FieldOp::NotEquals => actual != term.value,
+                FieldOp::Equals | FieldOp::DoubleEquals => actual == term.value.as_str(),
+                FieldOp::NotEquals => actual != term.value.as_str(),
             }
         })
     }
@@ -112,6 +125,38 @@ impl FieldSelector {
             .iter()
             .find(|t| t.field == "metadata.name" && t.op != FieldOp::NotEquals)
             .map(|t| t.value.as_str())
+    }
+}
+
+/// The values of every field a kind's selectors can name, read from one object once
+/// (upstream's field set from `GetAttrs`): the watch cache keeps these rather than the
+/// decoded object, which costs several times the object's JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldSet {
+    values: Vec<(&'static str, String)>,
+}
+
+impl FieldSet {
+    pub fn of(info: &ResourceInfo, obj: &Value) -> FieldSet {
+        let fields = selectable_fields(info).unwrap_or(&["metadata.name", "metadata.namespace"]);
+        let mut values: Vec<(&'static str, String)> = fields
+            .iter()
+            .map(|field| (*field, field_value(info, obj, field)))
+            .collect();
+        for always in ["metadata.name", "metadata.namespace"] {
+            if !fields.contains(&always) {
+                values.push((always, field_value(info, obj, always)));
+            }
+        }
+        FieldSet { values }
+    }
+
+    /// A field's value; one the kind does not expose reads as "", as in [`FieldSelector::matches`].
+    pub fn get(&self, field: &str) -> &str {
+        self.values
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map_or("", |(_, value)| value.as_str())
     }
 }
 

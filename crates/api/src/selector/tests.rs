@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{FieldSelector, LabelSelector};
+use super::{FieldSelector, FieldSet, LabelSelector};
 use crate::resources::{ResourceInfo, find};
 
 const NAME_PART_REGEX: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
@@ -352,6 +352,18 @@ fn field_selector_supported_fields_per_kind() {
     }
 }
 
+/// Matches on the object and on its [`FieldSet`] (what the watch cache keeps), which
+/// must always agree.
+fn field_matches(sel: &FieldSelector, info: &ResourceInfo, obj: &Value) -> bool {
+    let direct = sel.matches(info, obj);
+    assert_eq!(
+        sel.matches_set(info, &FieldSet::of(info, obj)),
+        direct,
+        "{sel} on the field set of {obj}"
+    );
+    direct
+}
+
 #[test]
 fn field_selector_matching() {
     let pods = res("", "pods");
@@ -373,7 +385,7 @@ fn field_selector_matching() {
     ];
     for (input, want) in cases {
         let sel = FieldSelector::parse(input).unwrap_or_default();
-        assert_eq!(sel.matches(pods, &pod), want, "{input}");
+        assert_eq!(field_matches(&sel, pods, &pod), want, "{input}");
     }
 
     let event = json!({
@@ -387,7 +399,7 @@ fn field_selector_matching() {
         "involvedObject.kind=Deployment,involvedObject.name=web,involvedObject.uid=u1,source=deployment-controller",
     )
     .unwrap_or_default();
-    assert!(sel.matches(res("", "events"), &event));
+    assert!(field_matches(&sel, res("", "events"), &event));
 
     let v1_event = json!({
         "metadata": {"name": "web.1", "namespace": "default"},
@@ -397,11 +409,29 @@ fn field_selector_matching() {
     });
     let sel =
         FieldSelector::parse("regarding.kind=Pod,source=kubelet,type=Warning").unwrap_or_default();
-    assert!(sel.matches(res("events.k8s.io", "events"), &v1_event));
+    assert!(field_matches(
+        &sel,
+        res("events.k8s.io", "events"),
+        &v1_event
+    ));
 
     let node = json!({"metadata": {"name": "n1"}, "spec": {"unschedulable": true}});
     let sel = FieldSelector::parse("spec.unschedulable=true").unwrap_or_default();
-    assert!(sel.matches(res("", "nodes"), &node));
+    assert!(field_matches(&sel, res("", "nodes"), &node));
+
+    // Kinds without a list of their own expose name and namespace only.
+    let rs = json!({"metadata": {"name": "web-1", "namespace": "prod"}});
+    for (input, want) in [
+        ("metadata.namespace=prod", true),
+        ("metadata.name=web-2", false),
+    ] {
+        let sel = FieldSelector::parse(input).unwrap_or_default();
+        assert_eq!(
+            field_matches(&sel, res("apps", "replicasets"), &rs),
+            want,
+            "{input}"
+        );
+    }
 }
 
 #[test]
