@@ -43,8 +43,11 @@ struct State {
     /// Encoded records not yet handed to the flusher.
     pending: Vec<u8>,
     pending_upto: Revision,
-    /// A compacted snapshot waiting to replace the log.
-    snapshot: Option<Vec<u8>>,
+    /// A compacted snapshot waiting to replace the log: its records share the values
+    /// with the history, and the flusher encodes them as it writes, so compaction never
+    /// holds a second copy of the store (at 150,000 pods that copy was gigabytes, built
+    /// under the lock).
+    snapshot: Option<Vec<Record>>,
     failed: Option<String>,
     shutdown: bool,
 }
@@ -230,38 +233,35 @@ impl State {
         self.compacted = self.compacted.max(revision);
     }
 
-    /// The retained history as log records (a snapshot), in revision order.
-    fn snapshot_records(&self) -> Vec<u8> {
-        let mut all: Vec<(&String, &Version)> = self
+    /// The retained history as log records (a snapshot), in revision order, ending with
+    /// the compaction marker.
+    fn snapshot_records(&self) -> Vec<Record> {
+        let mut all: Vec<Record> = self
             .keys
             .iter()
-            .flat_map(|(k, vs)| vs.iter().map(move |v| (k, v)))
+            .flat_map(|(key, versions)| {
+                versions.iter().map(move |version| Record {
+                    op: if version.value.is_some() {
+                        Op::Put
+                    } else {
+                        Op::Delete
+                    },
+                    revision: version.mod_revision,
+                    create_revision: version.create_revision,
+                    key: key.clone(),
+                    value: version.value.clone().unwrap_or_default(),
+                })
+            })
             .collect();
-        all.sort_by_key(|(_, v)| v.mod_revision);
-        let mut out = Vec::new();
-        for (key, version) in all {
-            Record {
-                op: if version.value.is_some() {
-                    Op::Put
-                } else {
-                    Op::Delete
-                },
-                revision: version.mod_revision,
-                create_revision: version.create_revision,
-                key: key.clone(),
-                value: version.value.clone().unwrap_or_default(),
-            }
-            .encode_into(&mut out);
-        }
-        Record {
+        all.sort_by_key(|record| record.revision);
+        all.push(Record {
             op: Op::Compact,
             revision: self.compacted,
             create_revision: self.revision,
             key: String::new(),
             value: Bytes::new(),
-        }
-        .encode_into(&mut out);
-        out
+        });
+        all
     }
 }
 

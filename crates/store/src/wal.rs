@@ -188,19 +188,26 @@ impl Wal {
         self.file.sync_data()
     }
 
-    /// Replaces the whole log with `encoded` records (a compacted snapshot).
-    pub fn rewrite(&mut self, encoded: &[u8]) -> io::Result<()> {
+    /// Replaces the whole log with `records` (a compacted snapshot), encoding them as it
+    /// writes.
+    pub fn rewrite(&mut self, records: &[Record]) -> io::Result<()> {
         let tmp = self.path.with_extension("tmp");
         {
-            let mut f = OpenOptions::new()
+            let file = OpenOptions::new()
                 .write(true)
                 .create(true)
                 .truncate(true)
                 .mode(0o600)
                 .open(&tmp)?;
-            f.write_all(&header())?;
-            f.write_all(encoded)?;
-            f.sync_all()?;
+            let mut out = io::BufWriter::with_capacity(1 << 20, file);
+            out.write_all(&header())?;
+            let mut encoded = Vec::new();
+            for record in records {
+                encoded.clear();
+                record.encode_into(&mut encoded);
+                out.write_all(&encoded)?;
+            }
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         }
         std::fs::rename(&tmp, &self.path)?;
         sync_dir(&self.path)?;
