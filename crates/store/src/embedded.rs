@@ -10,33 +10,24 @@
 //! ever lost. If the disk fails, the store stops taking writes (it cannot know what
 //! reached the disk) and reports [`StoreError::Unavailable`].
 
-use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, watch};
 
+mod history;
+
+use history::{History, SnapshotKey};
+
 use crate::wal::{Op, Record, Wal};
 use crate::{
-    Event, EventKind, KeyValue, ListOptions, ListResult, Result, Revision, Store, StoreError,
-    WatchStream,
+    Event, KeyValue, ListOptions, ListResult, Result, Revision, Store, StoreError, WatchStream,
 };
-
-/// One value of a key; `value == None` marks a deletion.
-#[derive(Debug, Clone)]
-struct Version {
-    mod_revision: Revision,
-    create_revision: Revision,
-    value: Option<Bytes>,
-}
 
 #[derive(Default)]
 struct State {
-    /// Every key's retained versions, oldest first.
-    keys: BTreeMap<String, Vec<Version>>,
-    /// Every event after the compacted revision, in revision order.
-    events: VecDeque<Event>,
+    history: History,
     /// The last revision assigned (possibly not durable yet).
     revision: Revision,
     compacted: Revision,
@@ -47,7 +38,7 @@ struct State {
     /// with the history, and the flusher encodes them as it writes, so compaction never
     /// holds a second copy of the store (at 150,000 pods that copy was gigabytes, built
     /// under the lock).
-    snapshot: Option<Vec<Record>>,
+    snapshot: Option<(Vec<SnapshotKey>, Record)>,
     failed: Option<String>,
     shutdown: bool,
 }
@@ -65,6 +56,10 @@ struct Shared {
     durable: watch::Sender<Durable>,
     persistent: bool,
 }
+
+/// Most events a store watch sends at once: a watch from far back (the API server's
+/// watch cache starting on a big history) gets it in pieces, not one copy of it all.
+const WATCH_BATCH: usize = 1024;
 
 /// The embedded MVCC store.
 pub struct EmbeddedStore {
@@ -110,6 +105,7 @@ impl EmbeddedStore {
         if compact_to > 0 {
             state.compact(compact_to);
         }
+        state.history.finish_replay(state.revision);
         let revision = state.revision;
         let (durable, _) = watch::channel(Durable {
             revision,
@@ -144,28 +140,10 @@ impl Drop for EmbeddedStore {
 
 impl State {
     fn latest(&self, key: &str) -> Option<KeyValue> {
-        let version = self.keys.get(key)?.last()?;
-        Some(KeyValue {
-            key: key.to_string(),
-            value: version.value.clone()?,
-            create_revision: version.create_revision,
-            mod_revision: version.mod_revision,
-        })
+        self.history.latest(key)
     }
 
-    /// The value of `key` as of `revision`, from that key's versions.
-    fn at(key: &str, versions: &[Version], revision: Revision) -> Option<KeyValue> {
-        let idx = versions.partition_point(|v| v.mod_revision <= revision);
-        let version = versions.get(idx.checked_sub(1)?)?;
-        Some(KeyValue {
-            key: key.to_string(),
-            value: version.value.clone()?,
-            create_revision: version.create_revision,
-            mod_revision: version.mod_revision,
-        })
-    }
-
-    /// Applies one write at `revision`: records the version and the event.
+    /// Applies one write at `revision` to the history.
     fn apply(
         &mut self,
         key: String,
@@ -173,95 +151,26 @@ impl State {
         revision: Revision,
         create_revision: Option<Revision>,
     ) {
-        let prev = self.latest(&key);
-        let create_revision = match (&value, &prev) {
-            (None, Some(p)) => p.create_revision,
-            (Some(_), Some(p)) => create_revision.unwrap_or(p.create_revision),
-            _ => create_revision.unwrap_or(revision),
-        };
-        let event = match &value {
-            Some(v) => Event {
-                kind: EventKind::Put,
-                kv: KeyValue {
-                    key: key.clone(),
-                    value: v.clone(),
-                    create_revision,
-                    mod_revision: revision,
-                },
-                prev,
-            },
-            None => Event {
-                kind: EventKind::Delete,
-                kv: KeyValue {
-                    key: key.clone(),
-                    value: prev.as_ref().map(|p| p.value.clone()).unwrap_or_default(),
-                    create_revision,
-                    mod_revision: revision,
-                },
-                prev,
-            },
-        };
-        self.keys.entry(key).or_default().push(Version {
-            mod_revision: revision,
-            create_revision,
-            value,
-        });
-        self.events.push_back(event);
+        self.history.apply(key, value, revision, create_revision);
         self.revision = self.revision.max(revision);
     }
 
     /// Drops history at and below `revision`, keeping each key's value as of `revision`.
     fn compact(&mut self, revision: Revision) {
-        while self
-            .events
-            .front()
-            .is_some_and(|e| e.revision() <= revision)
-        {
-            self.events.pop_front();
-        }
-        self.keys.retain(|_, versions| {
-            let idx = versions.partition_point(|v| v.mod_revision <= revision);
-            // Keep the version visible at `revision` (idx-1) unless it is a deletion.
-            let keep_from = match idx.checked_sub(1) {
-                Some(i) if versions[i].value.is_some() => i,
-                Some(i) => i + 1,
-                None => 0,
-            };
-            versions.drain(..keep_from);
-            !versions.is_empty()
-        });
+        self.history.compact(revision);
         self.compacted = self.compacted.max(revision);
     }
 
-    /// The retained history as log records (a snapshot), in revision order, ending with
-    /// the compaction marker.
-    fn snapshot_records(&self) -> Vec<Record> {
-        let mut all: Vec<Record> = self
-            .keys
-            .iter()
-            .flat_map(|(key, versions)| {
-                versions.iter().map(move |version| Record {
-                    op: if version.value.is_some() {
-                        Op::Put
-                    } else {
-                        Op::Delete
-                    },
-                    revision: version.mod_revision,
-                    create_revision: version.create_revision,
-                    key: key.clone(),
-                    value: version.value.clone().unwrap_or_default(),
-                })
-            })
-            .collect();
-        all.sort_by_key(|record| record.revision);
-        all.push(Record {
+    /// The retained history for a snapshot, and the compaction marker that ends it.
+    fn snapshot(&self) -> (Vec<SnapshotKey>, Record) {
+        let marker = Record {
             op: Op::Compact,
             revision: self.compacted,
             create_revision: self.revision,
             key: String::new(),
             value: Bytes::new(),
-        });
-        all
+        };
+        (self.history.snapshot(), marker)
     }
 }
 
@@ -296,13 +205,19 @@ impl Shared {
                 )
             };
             let result = match snapshot {
-                Some(snapshot) => wal.rewrite(&snapshot).and_then(|()| {
-                    if batch.is_empty() {
-                        Ok(())
-                    } else {
-                        wal.append(&batch)
-                    }
-                }),
+                Some((keys, marker)) => wal
+                    .rewrite(
+                        keys.iter()
+                            .flat_map(SnapshotKey::records)
+                            .chain(std::iter::once(marker)),
+                    )
+                    .and_then(|()| {
+                        if batch.is_empty() {
+                            Ok(())
+                        } else {
+                            wal.append(&batch)
+                        }
+                    }),
                 None => wal.append(&batch),
             };
             match result {
@@ -335,7 +250,7 @@ impl Shared {
             decide(&st)?;
             let revision = st.revision + 1;
             st.apply(key.to_string(), value.clone(), revision, None);
-            let event = st.events.back().cloned().ok_or_else(|| {
+            let event = st.history.last_event().ok_or_else(|| {
                 StoreError::Unavailable("write was not recorded in history".into())
             })?;
             if self.persistent {
@@ -387,10 +302,7 @@ impl Store for EmbeddedStore {
     async fn get(&self, key: &str) -> Result<Option<KeyValue>> {
         let durable = self.shared.durable_revision();
         let st = self.shared.lock();
-        Ok(st
-            .keys
-            .get(key)
-            .and_then(|versions| State::at(key, versions, durable)))
+        Ok(st.history.at(key, durable))
     }
 
     async fn list(&self, prefix: &str, options: ListOptions) -> Result<ListResult> {
@@ -413,25 +325,11 @@ impl Store for EmbeddedStore {
             });
         }
         let start = match &options.start_after {
-            Some(after) if after.as_str() >= prefix => std::ops::Bound::Excluded(after.clone()),
-            _ => std::ops::Bound::Included(prefix.to_string()),
+            Some(after) if after.as_str() >= prefix => std::ops::Bound::Excluded(after.as_str()),
+            _ => std::ops::Bound::Included(prefix),
         };
         let limit = options.limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
-        let mut kvs = Vec::new();
-        let mut remaining = 0;
-        for (key, versions) in st
-            .keys
-            .range((start, std::ops::Bound::Unbounded))
-            .take_while(|(k, _)| k.starts_with(prefix))
-        {
-            if let Some(kv) = State::at(key, versions, revision) {
-                if kvs.len() < limit {
-                    kvs.push(kv);
-                } else {
-                    remaining += 1;
-                }
-            }
-        }
+        let (kvs, remaining) = st.history.list_at(prefix, start, revision, limit);
         Ok(ListResult {
             kvs,
             revision,
@@ -521,22 +419,19 @@ impl Store for EmbeddedStore {
                                 compacted: st.compacted,
                             })
                         } else {
-                            let start = st.events.partition_point(|e| e.revision() <= position);
                             Ok(st
-                                .events
-                                .range(start..)
-                                .take_while(|e| e.revision() <= durable)
-                                .filter(|e| e.kv.key.starts_with(&prefix))
-                                .cloned()
-                                .collect::<Vec<_>>())
+                                .history
+                                .events_after(position, durable, &prefix, WATCH_BATCH))
                         }
                     };
-                    position = durable;
                     match batch {
-                        Ok(events) if events.is_empty() => {}
-                        Ok(events) => {
-                            if tx.send(Ok(events)).await.is_err() {
+                        Ok((events, reached)) => {
+                            position = reached;
+                            if !events.is_empty() && tx.send(Ok(events)).await.is_err() {
                                 return;
+                            }
+                            if position < durable {
+                                continue; // the rest of a long replay
                             }
                         }
                         Err(err) => {
@@ -570,7 +465,7 @@ impl Store for EmbeddedStore {
         if self.shared.persistent {
             // The snapshot covers every write applied so far, including any not yet
             // handed to the flusher, so those pending records are superseded by it.
-            st.snapshot = Some(st.snapshot_records());
+            st.snapshot = Some(st.snapshot());
             st.pending.clear();
             st.pending_upto = st.revision;
             drop(st);

@@ -190,7 +190,7 @@ impl Wal {
 
     /// Replaces the whole log with `records` (a compacted snapshot), encoding them as it
     /// writes.
-    pub fn rewrite(&mut self, records: &[Record]) -> io::Result<()> {
+    pub fn rewrite(&mut self, records: impl Iterator<Item = Record>) -> io::Result<()> {
         let tmp = self.path.with_extension("tmp");
         {
             let file = OpenOptions::new()
