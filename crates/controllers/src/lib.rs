@@ -25,6 +25,47 @@ use kube::{Api, Client};
 
 use informer::Informer;
 
+/// What the controllers read of a pod, and no more: its metadata, node and tolerations
+/// (node lifecycle), phase, conditions, start time and containers' readiness and
+/// restarts (ReplicaSet status and ranking). The rest, above all the containers' specs
+/// and statuses, is two thirds of a typed pod, and the cache holds every pod of the
+/// cluster. Nothing is ever written back from the cache, only patched.
+pub fn trim_pod(pod: &mut Pod) {
+    use k8s_openapi::api::core::v1::{ContainerStatus, PodSpec, PodStatus};
+    pod.metadata.managed_fields = None;
+    if let Some(spec) = pod.spec.take() {
+        pod.spec = Some(PodSpec {
+            node_name: spec.node_name,
+            tolerations: spec.tolerations,
+            ..Default::default()
+        });
+    }
+    if let Some(status) = pod.status.take() {
+        let containers = |statuses: Option<Vec<ContainerStatus>>| {
+            statuses.map(|list| {
+                list.into_iter()
+                    .map(|c| ContainerStatus {
+                        name: c.name,
+                        ready: c.ready,
+                        restart_count: c.restart_count,
+                        started: c.started,
+                        ..Default::default()
+                    })
+                    .collect()
+            })
+        };
+        pod.status = Some(PodStatus {
+            phase: status.phase,
+            conditions: status.conditions,
+            start_time: status.start_time,
+            reason: status.reason,
+            container_statuses: containers(status.container_statuses),
+            init_container_statuses: containers(status.init_container_statuses),
+            ..Default::default()
+        });
+    }
+}
+
 /// Settings of the controllers (flags of `bosun server`).
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -37,7 +78,7 @@ pub fn start(client: Client, options: Options) {
         deployments: Informer::<Deployment>::new(),
         replica_sets: Informer::<ReplicaSet>::new(),
         controllers: Informer::<ReplicationController>::new(),
-        pods: Informer::<Pod>::indexed(replicaset::pod_owner_index),
+        pods: Informer::<Pod>::indexed_and_trimmed(replicaset::pod_owner_index, trim_pod),
     };
     let deployments = caches.deployments.clone();
     let replica_sets = caches.replica_sets.clone();
