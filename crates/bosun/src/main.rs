@@ -207,6 +207,35 @@ struct AgentArgs {
     hollow: HollowArgs,
 }
 
+/// Starts the scheduler on a thread and runtime of its own, as upstream runs it in a
+/// process of its own. On the server's runtime it was one task among hundreds of
+/// request handlers: at 150,000 pods it fell more than the watch cache's ring behind,
+/// and relisted every pod again and again. The requests it makes run there too.
+fn spawn_scheduler(client: kube::Client) {
+    let spawned = std::thread::Builder::new()
+        .name("scheduler".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(err) => {
+                    tracing::error!(%err, "scheduler runtime");
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                if let Err(err) = bosun_scheduler::run(client, Default::default()).await {
+                    tracing::error!(%err, "scheduler stopped");
+                }
+            });
+        });
+    if let Err(err) = spawned {
+        tracing::error!(%err, "starting the scheduler thread");
+    }
+}
+
 fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
@@ -444,13 +473,6 @@ async fn server(args: ServerArgs) -> Result<()> {
     };
     let controllers_client = as_user("system:kube-controller-manager", &["system:masters"]);
     let scheduler_client = as_user("system:kube-scheduler", &[]);
-    let start_scheduler = |client: kube::Client| {
-        tokio::spawn(async move {
-            if let Err(err) = bosun_scheduler::run(client, Default::default()).await {
-                tracing::error!(%err, "scheduler stopped");
-            }
-        });
-    };
     if shared {
         // Several servers share the datastore: each component runs where it holds its
         // Lease, so two instances never act at once.
@@ -470,11 +492,19 @@ async fn server(args: ServerArgs) -> Result<()> {
                 scheduler_client.clone(),
                 config("bosun-scheduler"),
             ),
-            move || start_scheduler(scheduler_client.clone()),
+            // On the runtime of its own that a led component gets.
+            move || {
+                let client = scheduler_client.clone();
+                tokio::spawn(async move {
+                    if let Err(err) = bosun_scheduler::run(client, Default::default()).await {
+                        tracing::error!(%err, "scheduler stopped");
+                    }
+                });
+            },
         );
     } else {
         bosun_controllers::start(controllers_client, controller_options);
-        start_scheduler(scheduler_client);
+        spawn_scheduler(scheduler_client);
     }
     // In-process nodes report often enough for a shortened grace period.
     let report_every = args
