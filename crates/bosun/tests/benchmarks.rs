@@ -95,6 +95,13 @@ fn every_scenario_runs_at_a_small_size() {
 
     let scheduler = bench(dir.path(), &["scheduler", "--nodes", "4", "--pods", "20"]);
     assert_eq!(scheduler["pods"], 20, "{scheduler}");
+    // Read from the scheduler's own counter: 20 pods bound, so some second saw binds.
+    assert!(
+        scheduler["peak_pods_per_s"]
+            .as_f64()
+            .is_some_and(|r| r > 0.0),
+        "{scheduler}"
+    );
 
     let density = bench(
         dir.path(),

@@ -38,6 +38,16 @@ pub struct DensityBenchArgs {
 
 /// Quantiles of one verb's `apiserver_request_duration_seconds`, from the cumulative
 /// buckets summed over resources (an upper bound: the bucket edge the quantile falls in).
+/// Pods the scheduler has bound, from `/metrics`.
+pub(crate) fn scheduled_in(metrics: &str) -> f64 {
+    metrics
+        .lines()
+        .find(|l| l.starts_with("scheduler_schedule_attempts_total{result=\"scheduled\""))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
 fn quantiles(metrics: &str) -> BTreeMap<String, (f64, f64, f64)> {
     let mut buckets: BTreeMap<String, BTreeMap<u64, f64>> = BTreeMap::new();
     for line in metrics.lines() {
@@ -150,12 +160,7 @@ pub async fn density(args: DensityBenchArgs) -> Result<()> {
     let metrics = client
         .request_text(http::Request::get("/metrics").body(Vec::new())?)
         .await?;
-    let scheduled: f64 = metrics
-        .lines()
-        .find(|l| l.starts_with("scheduler_schedule_attempts_total{result=\"scheduled\""))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0);
+    let scheduled = scheduled_in(&metrics);
     let latencies = quantiles(&metrics);
     println!(
         "bosun bench density ({} nodes, {} Deployments × {} replicas = {pods_total} pods)",
