@@ -337,9 +337,11 @@ fn releases_or_changes_quota(event: &crate::watch::CachedEvent) -> bool {
         let spec = |o: &crate::watch::CachedObject| o.value().and_then(|v| v.get("spec").cloned());
         return event.prev.as_deref().and_then(spec) != spec(&event.object);
     }
-    let phase = |o: &crate::watch::CachedObject| o.field("status.phase").to_string();
+    fn phase(o: &crate::watch::CachedObject) -> &str {
+        o.field("status.phase")
+    }
     event.key.starts_with("/registry/pods/")
-        && matches!(phase(&event.object).as_str(), "Succeeded" | "Failed")
+        && matches!(phase(&event.object), "Succeeded" | "Failed")
         && event.prev.as_deref().map(phase) != Some(phase(&event.object))
 }
 

@@ -149,28 +149,33 @@ impl CachedObject {
 
 /// `{"type":KIND,"object":JSON}` and a newline, and where `JSON` sits in it.
 fn watch_line(kind: &str, json: &[u8]) -> (Bytes, std::ops::Range<usize>) {
-    let mut line = Vec::with_capacity(json.len() + kind.len() + 24);
+    line_with(kind, json.len(), |line| line.extend_from_slice(json))
+}
+
+/// `{"type":KIND,"object":OBJ}` and a newline, the object encoded straight into it.
+fn encode_line(kind: &str, object: &Value) -> Bytes {
+    line_with(kind, 0, |line| {
+        // Writing a `Value` into a Vec cannot fail.
+        let _ = serde_json::to_writer(line, object);
+    })
+    .0
+}
+
+/// A watch line around what `write_object` appends, and where that sits in it.
+fn line_with(
+    kind: &str,
+    object_len: usize,
+    write_object: impl FnOnce(&mut Vec<u8>),
+) -> (Bytes, std::ops::Range<usize>) {
+    let mut line = Vec::with_capacity(object_len + kind.len() + 24);
     line.extend_from_slice(b"{\"type\":\"");
     line.extend_from_slice(kind.as_bytes());
     line.extend_from_slice(b"\",\"object\":");
     let start = line.len();
-    line.extend_from_slice(json);
+    write_object(&mut line);
     let end = line.len();
     line.extend_from_slice(b"}\n");
     (Bytes::from(line), start..end)
-}
-
-/// `{"type":KIND,"object":OBJ}` and a newline, without copying the object.
-fn encode_line(kind: &str, object: &Value) -> Bytes {
-    #[derive(serde::Serialize)]
-    struct Line<'a> {
-        #[serde(rename = "type")]
-        kind: &'a str,
-        object: &'a Value,
-    }
-    let mut line = serde_json::to_vec(&Line { kind, object }).unwrap_or_default();
-    line.push(b'\n');
-    Bytes::from(line)
 }
 
 struct Ring {

@@ -225,14 +225,16 @@ fn spawn_scheduler(client: kube::Client) {
                     return;
                 }
             };
-            runtime.block_on(async move {
-                if let Err(err) = bosun_scheduler::run(client, Default::default()).await {
-                    tracing::error!(%err, "scheduler stopped");
-                }
-            });
+            runtime.block_on(run_scheduler(client));
         });
     if let Err(err) = spawned {
         tracing::error!(%err, "starting the scheduler thread");
+    }
+}
+
+async fn run_scheduler(client: kube::Client) {
+    if let Err(err) = bosun_scheduler::run(client, Default::default()).await {
+        tracing::error!(%err, "scheduler stopped");
     }
 }
 
@@ -494,12 +496,7 @@ async fn server(args: ServerArgs) -> Result<()> {
             ),
             // On the runtime of its own that a led component gets.
             move || {
-                let client = scheduler_client.clone();
-                tokio::spawn(async move {
-                    if let Err(err) = bosun_scheduler::run(client, Default::default()).await {
-                        tracing::error!(%err, "scheduler stopped");
-                    }
-                });
+                tokio::spawn(run_scheduler(scheduler_client.clone()));
             },
         );
     } else {

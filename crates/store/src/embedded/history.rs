@@ -103,6 +103,12 @@ fn value_at(key: &str, versions: &[Version], i: usize, memo: &mut Memo) -> Optio
     next
 }
 
+/// The index of the version a read at `revision` sees, if the key existed then.
+fn visible_at(versions: &[Version], revision: Revision) -> Option<usize> {
+    let idx = versions.partition_point(|v| v.mod_revision <= revision);
+    idx.checked_sub(1).filter(|i| versions[*i].value.is_some())
+}
+
 fn key_value(key: &str, versions: &[Version], i: usize, memo: &mut Memo) -> Option<KeyValue> {
     let version = versions.get(i)?;
     version.value.as_ref()?;
@@ -144,8 +150,12 @@ impl History {
     }
 
     fn at_in(key: &str, versions: &[Version], revision: Revision) -> Option<KeyValue> {
-        let idx = versions.partition_point(|v| v.mod_revision <= revision);
-        key_value(key, versions, idx.checked_sub(1)?, &mut Memo::default())
+        key_value(
+            key,
+            versions,
+            visible_at(versions, revision)?,
+            &mut Memo::default(),
+        )
     }
 
     /// Up to `limit` keys from `start` on under `prefix` with their values as of
@@ -164,8 +174,7 @@ impl History {
             .range::<str, _>((start, Bound::Unbounded))
             .take_while(|(key, _)| key.starts_with(prefix))
         {
-            let idx = versions.partition_point(|v| v.mod_revision <= revision);
-            let Some(i) = idx.checked_sub(1).filter(|i| versions[*i].value.is_some()) else {
+            let Some(i) = visible_at(versions, revision) else {
                 continue;
             };
             if kvs.len() < limit {
