@@ -331,3 +331,77 @@ spec:
         "{waiting}"
     );
 }
+
+/// A node writes a new pod's status twice, as upstream's kubelet does: once when it
+/// accepts the pod (Pending, ContainerCreating, no sandbox yet), and once after the one
+/// pass that creates the sandbox and starts the containers (Running and Ready). Read back
+/// by a watch from before the pod existed, so every write is seen.
+#[test]
+fn a_node_writes_a_new_pods_status_twice() {
+    let server = TestServer::start_with(&["--hollow-nodes", "1"]);
+    wait_within("hollow ready", Duration::from_secs(30), || {
+        ready_nodes(&server) == ["hollow"]
+    });
+    let list: serde_json::Value =
+        serde_json::from_str(&server.ok(&["get", "--raw", "/api/v1/namespaces/default/pods"]))
+            .expect("pod list");
+    let before = list["metadata"]["resourceVersion"]
+        .as_str()
+        .expect("list resourceVersion")
+        .to_string();
+    server.ok(&["run", "twice", "--image=nginx:1.25"]);
+    wait_within("twice Running", Duration::from_secs(30), || {
+        server.ok(&["get", "pod", "twice", "-o", "jsonpath={.status.phase}"]) == "Running"
+    });
+    let stream = server.ok(&[
+        "get",
+        "--raw",
+        &format!(
+            "/api/v1/namespaces/default/pods?watch=1&resourceVersion={before}\
+             &fieldSelector=metadata.name%3Dtwice&timeoutSeconds=2"
+        ),
+    ]);
+    let events: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stream)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("watch events");
+    // The node's writes are the events that carry container statuses.
+    let written: Vec<(String, String, String, String)> = events
+        .iter()
+        .map(|e| &e["object"]["status"])
+        .filter(|s| s.get("containerStatuses").is_some())
+        .map(|s| {
+            let condition = |t: &str| -> String {
+                s["conditions"]
+                    .as_array()
+                    .and_then(|cs| cs.iter().find(|c| c["type"] == t))
+                    .and_then(|c| c["status"].as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let state = &s["containerStatuses"][0]["state"];
+            let state = state["waiting"]["reason"]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| state.get("running").map(|_| "running".to_string()))
+                .unwrap_or_default();
+            (
+                s["phase"].as_str().unwrap_or("").to_string(),
+                condition("PodReadyToStartContainers"),
+                condition("Ready"),
+                state,
+            )
+        })
+        .collect();
+    let owned = |a: &str, b: &str, c: &str, d: &str| {
+        (a.to_string(), b.to_string(), c.to_string(), d.to_string())
+    };
+    assert_eq!(
+        written,
+        [
+            owned("Pending", "False", "False", "ContainerCreating"),
+            owned("Running", "True", "True", "running"),
+        ],
+        "{stream}"
+    );
+}

@@ -38,6 +38,16 @@ enum Step {
     Interrupted,
 }
 
+/// What creating (or adopting) the sandbox came to.
+enum SandboxStep {
+    /// A new sandbox: the containers start in the same pass.
+    Created,
+    /// What a previous agent left running was taken over: report it first.
+    Adopted,
+    /// The runtime refused; retried after the error resync.
+    Failed,
+}
+
 impl Worker {
     fn records(&mut self, which: Which) -> &mut Vec<ContainerRecord> {
         match which {
@@ -58,7 +68,14 @@ impl Worker {
             return true;
         }
         if self.sandbox.is_none() {
-            return self.create_sandbox(now, wake).await;
+            match self.create_sandbox(now, wake).await {
+                // Upstream's `SyncPod` creates the sandbox and starts the containers in
+                // one pass, so no status shows a ready sandbox with containers not yet
+                // started: one status write per pod fewer.
+                SandboxStep::Created => {}
+                SandboxStep::Adopted => return true,
+                SandboxStep::Failed => return false,
+            }
         }
         let pod = self.pod.clone();
         let Some(spec) = pod.spec.as_ref() else {
@@ -116,25 +133,25 @@ impl Worker {
         exited
     }
 
-    async fn create_sandbox(&mut self, now: Timestamp, wake: &mut Wake) -> bool {
+    async fn create_sandbox(&mut self, now: Timestamp, wake: &mut Wake) -> SandboxStep {
         if !self.adoption_tried {
             self.adoption_tried = true;
             if let Some(adopted) = self.node.runtime.adopt(&self.pod).await {
                 self.take_over(adopted);
-                return true;
+                return SandboxStep::Adopted;
             }
         }
         match self.node.runtime.run_pod_sandbox(&self.pod).await {
             Ok(sandbox) => {
                 self.use_sandbox(sandbox);
-                true
+                SandboxStep::Created
             }
             Err(e) => {
                 warn!(pod = %self.desc, error = %e, "failed to create pod sandbox");
                 // What the runtime holds may have become visible: ask again next time.
                 self.adoption_tried = false;
                 wake.after(now, ERROR_RESYNC);
-                false
+                SandboxStep::Failed
             }
         }
     }
