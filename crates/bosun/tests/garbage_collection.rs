@@ -119,3 +119,35 @@ fn dependents_of_a_missing_owner_are_collected() {
     );
     wait_until("the stray pod collected", || !exists(&server, "pod/stray"));
 }
+
+/// As upstream's graph: a dependent whose owner the collector's cache shows alive (same
+/// uid, not being deleted) is not looked up in the API; only a verdict that acts is
+/// checked live. Counted on the API server's own request counter.
+#[test]
+fn dependents_of_a_live_owner_cost_no_lookup() {
+    let server = TestServer::start();
+    // One GET of the owner by kubectl, for its uid.
+    setup(&server);
+    // A dependent of an owner that never existed is looked up (404) and collected; the
+    // collector's queue is first in, first out, so dep-a and dep-b were seen before.
+    let ghost = dependent("ghost-dep", "00000000-0000-0000-0000-000000000000")
+        .replace("name: owner,", "name: ghost,");
+    server.ok_stdin(&["apply", "-f", "-"], &ghost);
+    wait_until("the ghost's dependent collected", || {
+        !exists(&server, "pod/ghost-dep")
+    });
+    let metrics = server.ok(&["get", "--raw", "/metrics"]);
+    let gets = |code: &str| -> u64 {
+        let series = format!(
+            "apiserver_request_total{{verb=\"GET\",resource=\"replicasets\",subresource=\"\",code=\"{code}\"}} "
+        );
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(series.as_str()))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    assert_eq!(gets("200"), 1, "only kubectl's GET of the live owner");
+    assert!(gets("404") >= 1, "the missing owner was looked up");
+    assert!(exists(&server, "pod/dep-a") && exists(&server, "pod/dep-b"));
+}

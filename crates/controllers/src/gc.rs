@@ -9,7 +9,8 @@
 //!
 //! Owners and dependents are the kinds bosun's controllers manage (Deployments,
 //! ReplicaSets, ReplicationControllers, Pods). Before deleting anything, owners are
-//! looked up live from the API server, never from the possibly stale cache.
+//! looked up live from the API server, never from the possibly stale cache; an owner the
+//! cache shows alive is not looked up, as nothing would be deleted.
 
 use std::sync::Arc;
 
@@ -284,6 +285,20 @@ impl GarbageCollector {
                 unknown_kind = true;
                 continue;
             };
+            // Upstream's graph: an owner the cache shows present, with this uid and not
+            // being deleted, needs no lookup, since nothing would be done. Only a verdict
+            // that acts (dangling, or a foreground owner) is checked live. A stale cache
+            // errs towards doing nothing, and the owner's next change enqueues this
+            // dependent again.
+            let cached = self.caches.meta(&Node {
+                kind,
+                key: ObjectKey::new(ns.clone(), owner.name.clone()),
+            });
+            if cached.is_some_and(|m| {
+                m.uid.as_deref() == Some(owner.uid.as_str()) && m.deletion_timestamp.is_none()
+            }) {
+                continue;
+            }
             match self.live_owner(kind, &ns, &owner.name).await? {
                 Some(live) if live.uid.as_deref() == Some(owner.uid.as_str()) => {
                     if live.deletion_timestamp.is_some() && has_finalizer(&live, FOREGROUND) {
