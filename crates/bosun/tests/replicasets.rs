@@ -234,3 +234,44 @@ fn create_errors_show_as_replica_failure_and_failed_create_events() {
                 .is_empty()
     });
 }
+
+/// client-go's event correlator, as upstream's controllers record: after 9 distinct
+/// `Created pod` messages the rest go to one `(combined from similar events)` Event whose
+/// count rises, and an object gets 25 writes in a burst; the 15 events beyond it are
+/// counted but not written.
+#[test]
+fn forty_creations_make_ten_events_with_the_combined_one_counted() {
+    let server = TestServer::start();
+    let rs = RS
+        .replace("name: frontend", "name: big")
+        .replace("replicas: 3", "replicas: 40");
+    assert!(rs.contains("replicas: 40"), "{rs}");
+    server.ok_stdin(&["apply", "-f", "-"], &rs);
+    let events = || {
+        server.ok(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=big",
+            "-o",
+            "jsonpath={range .items[*]}{.count} {.reason}:{.message}{\"\\n\"}{end}",
+        ])
+    };
+    wait_until("the combined event counts 16", || {
+        events().lines().any(|l| {
+            l.starts_with("16 SuccessfulCreate:(combined from similar events): Created pod: big-")
+        })
+    });
+    let all = events();
+    let single: Vec<&str> = all
+        .lines()
+        .filter(|l| l.starts_with("1 SuccessfulCreate:Created pod: big-"))
+        .collect();
+    assert_eq!(single.len(), 9, "{all}");
+    assert_eq!(all.lines().count(), 10, "{all}");
+    let described = server.ok(&["describe", "rs", "big"]);
+    assert!(
+        described.contains("(x16 over") && described.contains("(combined from similar events)"),
+        "{described}"
+    );
+}

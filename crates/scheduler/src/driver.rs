@@ -34,6 +34,23 @@ use crate::{Error, SchedulerOptions};
 const TICK: Duration = Duration::from_millis(250);
 /// Concurrent status and event writes; the rest wait their turn.
 const MAX_CONCURRENT_REPORTS: usize = 16;
+/// Events waiting to be written. Past this, new events are dropped, as upstream's event
+/// broadcaster drops them (`maxQueuedEvents` 1000): events are best effort, and a
+/// backlog would hold memory and API time that bindings need.
+const MAX_QUEUED_EVENTS: usize = 1000;
+
+/// One event write.
+enum EventJob {
+    Create(Event),
+    /// A repeat of the event named `name`: its count is raised; if it is gone, `event`
+    /// (with that count) is created afresh.
+    Repeat {
+        name: String,
+        count: i32,
+        now: jiff::Timestamp,
+        event: Event,
+    },
+}
 
 /// What a binding task reports back.
 #[derive(Debug)]
@@ -82,6 +99,7 @@ struct State {
     binds_in_flight: usize,
     outcomes: mpsc::UnboundedSender<Outcome>,
     report_permits: Arc<Semaphore>,
+    events_queue: mpsc::Sender<EventJob>,
     /// `reportingInstance` of our events: `<scheduler name>-<hostname>`, as upstream.
     instance: Arc<str>,
 }
@@ -107,6 +125,13 @@ pub(crate) async fn run(client: Client, options: SchedulerOptions) -> Result<(),
         .default_backoff();
     futures::pin_mut!(nodes, pods);
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let report_permits = Arc::new(Semaphore::new(MAX_CONCURRENT_REPORTS));
+    let (events_queue, queued_events) = mpsc::channel(MAX_QUEUED_EVENTS);
+    tokio::spawn(write_events(
+        client.clone(),
+        queued_events,
+        report_permits.clone(),
+    ));
     let instance: Arc<str> = match hostname() {
         Some(host) => format!("{}-{host}", options.scheduler_name).into(),
         None => options.scheduler_name.clone().into(),
@@ -131,7 +156,8 @@ pub(crate) async fn run(client: Client, options: SchedulerOptions) -> Result<(),
         pod_relist: None,
         binds_in_flight: 0,
         outcomes: tx,
-        report_permits: Arc::new(Semaphore::new(MAX_CONCURRENT_REPORTS)),
+        report_permits,
+        events_queue,
     };
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -390,7 +416,7 @@ impl State {
         let info = p.info.clone();
         let component = self.options.scheduler_name.clone();
         let instance = self.instance.clone();
-        let permits = self.report_permits.clone();
+        let events = self.events_queue.clone();
         tokio::spawn(async move {
             let api: Api<Pod> = Api::namespaced(client.clone(), &info.namespace);
             let binding = report::binding(&info.namespace, &info.name, &info.uid, &node);
@@ -407,9 +433,6 @@ impl State {
                     // Report first: the decision loop frees the slot without waiting
                     // for the event write. A send fails only once the loop is gone.
                     let _ = tx.send(Outcome::Bound { key });
-                    let Ok(_permit) = permits.acquire_owned().await else {
-                        return;
-                    };
                     let message = format!(
                         "Successfully assigned {}/{} to {node}",
                         info.namespace, info.name
@@ -425,7 +448,7 @@ impl State {
                     let now = jiff::Timestamp::now();
                     let event =
                         report::event(&pod, &report::event_name(&info.name, now), &spec, now);
-                    create_event(&client, event).await;
+                    queue_event(&events, EventJob::Create(event));
                 }
                 Err(e) => {
                     let kind = match &e {
@@ -505,41 +528,28 @@ impl State {
         if let Some(s) = series {
             self.events.insert(key.to_string(), s);
         }
-        let client = self.client.clone();
-        let permits = self.report_permits.clone();
-        let component = self.options.scheduler_name.clone();
-        let instance = self.instance.clone();
-        let pod = pod.clone();
-        tokio::spawn(async move {
-            let Ok(_permit) = permits.acquire_owned().await else {
-                return;
-            };
-            let spec = EventSpec {
-                component: &component,
-                instance: &instance,
-                type_: "Warning",
-                reason: "FailedScheduling",
-                action: "Scheduling",
-                message: &message,
-            };
-            let namespace = pod.metadata.namespace.clone().unwrap_or_default();
-            match write {
-                EventWrite::Create { name } => {
-                    create_event(&client, report::event(&pod, &name, &spec, now)).await;
-                }
-                EventWrite::Repeat { name, count } => {
-                    let api: Api<Event> = Api::namespaced(client.clone(), &namespace);
-                    let patch = Patch::Merge(report::repeat_patch(count, now));
-                    if let Err(e) = api.patch(&name, &PatchParams::default(), &patch).await {
-                        // Expired or removed meanwhile: record it afresh.
-                        debug!(event = %name, error = %e, "event repeat failed; creating");
-                        let mut event = report::event(&pod, &name, &spec, now);
-                        event.count = Some(count);
-                        create_event(&client, event).await;
-                    }
+        let spec = EventSpec {
+            component: &self.options.scheduler_name,
+            instance: &self.instance,
+            type_: "Warning",
+            reason: "FailedScheduling",
+            action: "Scheduling",
+            message: &message,
+        };
+        let job = match write {
+            EventWrite::Create { name } => EventJob::Create(report::event(pod, &name, &spec, now)),
+            EventWrite::Repeat { name, count } => {
+                let mut event = report::event(pod, &name, &spec, now);
+                event.count = Some(count);
+                EventJob::Repeat {
+                    name,
+                    count,
+                    now,
+                    event,
                 }
             }
-        });
+        };
+        queue_event(&self.events_queue, job);
     }
 
     fn write_condition(&self, pod: &Arc<Pod>, reason: &str, message: &str) {
@@ -562,6 +572,50 @@ impl State {
                 .await
             {
                 debug!(pod = %name, error = %e, "writing PodScheduled condition failed");
+            }
+        });
+    }
+}
+
+/// Queues an event write, or drops the event when the queue is full.
+fn queue_event(queue: &mpsc::Sender<EventJob>, job: EventJob) {
+    if let Err(mpsc::error::TrySendError::Full(_)) = queue.try_send(job) {
+        crate::metrics::event_dropped();
+        debug!("event queue full; dropping an event");
+    }
+}
+
+/// Writes queued events, at most [`MAX_CONCURRENT_REPORTS`] at once (shared with the
+/// status writes).
+async fn write_events(
+    client: Client,
+    mut queue: mpsc::Receiver<EventJob>,
+    permits: Arc<Semaphore>,
+) {
+    while let Some(job) = queue.recv().await {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            return;
+        };
+        let client = client.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            match job {
+                EventJob::Create(event) => create_event(&client, event).await,
+                EventJob::Repeat {
+                    name,
+                    count,
+                    now,
+                    event,
+                } => {
+                    let namespace = event.metadata.namespace.clone().unwrap_or_default();
+                    let api: Api<Event> = Api::namespaced(client.clone(), &namespace);
+                    let patch = Patch::Merge(report::repeat_patch(count, now));
+                    if let Err(e) = api.patch(&name, &PatchParams::default(), &patch).await {
+                        // Expired or removed meanwhile: record it afresh.
+                        debug!(event = %name, error = %e, "event repeat failed; creating");
+                        create_event(&client, event).await;
+                    }
+                }
             }
         });
     }

@@ -1,7 +1,8 @@
 //! The scheduler's Prometheus metrics, under upstream's names:
 //! `scheduler_schedule_attempts_total` and
 //! `scheduler_scheduling_attempt_duration_seconds` by `result` (`scheduled`,
-//! `unschedulable`, `error`) and `profile`. Process-wide, like upstream's; the binary
+//! `unschedulable`, `error`) and `profile`, and `scheduler_events_dropped_total` (events
+//! dropped on a full write queue, ours). Process-wide, like upstream's; the binary
 //! registers them with the API server's `/metrics`.
 
 use std::sync::OnceLock;
@@ -21,6 +22,8 @@ pub struct AttemptLabels {
 pub struct SchedulerMetrics {
     pub attempts: Family<AttemptLabels, Counter>,
     pub durations: Family<AttemptLabels, Histogram, fn() -> Histogram>,
+    /// Events dropped because the write queue was full.
+    pub events_dropped: Counter,
 }
 
 fn buckets() -> Histogram {
@@ -33,7 +36,13 @@ pub fn scheduler() -> &'static SchedulerMetrics {
     METRICS.get_or_init(|| SchedulerMetrics {
         attempts: Family::default(),
         durations: Family::new_with_constructor(buckets),
+        events_dropped: Counter::default(),
     })
+}
+
+/// Counts one event dropped on a full queue.
+pub fn event_dropped() {
+    scheduler().events_dropped.inc();
 }
 
 /// Counts one attempt with its result and how long the decision took.
@@ -59,5 +68,10 @@ pub fn register(registry: &mut Registry) {
         "scheduler_scheduling_attempt_duration_seconds",
         "Scheduling attempt latency in seconds (scheduling algorithm + binding decision)",
         m.durations.clone(),
+    );
+    registry.register(
+        "scheduler_events_dropped",
+        "Events not written because the queue of events to write was full",
+        m.events_dropped.clone(),
     );
 }
