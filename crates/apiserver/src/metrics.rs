@@ -71,6 +71,14 @@ pub struct Metrics {
     resident_memory: Gauge<i64, AtomicI64>,
 }
 
+/// Upstream's `apiserver_request_duration_seconds` buckets (5 ms … 60 s, with an edge at
+/// exactly 1 s, the scalability SLO's bound), with 0.5, 1, 2 and 10 ms added, since most of
+/// our requests take less than upstream's first edge.
+const REQUEST_DURATION_BUCKETS: [f64; 27] = [
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2.0,
+    3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0,
+];
+
 impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::default();
@@ -81,7 +89,7 @@ impl Metrics {
             requests.clone(),
         );
         let durations = Family::<DurationLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+            Histogram::new(REQUEST_DURATION_BUCKETS.iter().copied())
         });
         registry.register(
             "apiserver_request_duration_seconds",
