@@ -198,6 +198,11 @@ impl Registry {
             revision = Some(page.revision);
             let count = page.kvs.len();
             for (i, kv) in page.kvs.iter().enumerate() {
+                if let Some(selector) = &params.label_selector
+                    && !selector.matches(&object::stored_labels(&kv.value)?)
+                {
+                    continue;
+                }
                 let obj = object::decode(kv)?;
                 if matches(info, params, &obj) {
                     items.push(obj);
