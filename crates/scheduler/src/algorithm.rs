@@ -104,12 +104,14 @@ impl Algorithm {
             }
             NodeNames::All => {
                 let want = num_feasible_nodes_to_find(self.percentage_of_nodes_to_score, all);
-                let names = cache.node_names();
                 let start = self.next_start % all;
                 let mut processed = 0;
                 for i in 0..all {
                     processed = i + 1;
-                    let Some((info, facts)) = existing(cache, &names[(start + i) % all]) else {
+                    let Some(info) = cache.node_at((start + i) % all) else {
+                        continue;
+                    };
+                    let Some(facts) = info.facts() else {
                         continue;
                     };
                     match run_filters(pod, info, facts) {

@@ -215,9 +215,8 @@ impl State {
                     let gone: Vec<String> = self
                         .cache
                         .node_names()
-                        .iter()
                         .filter(|n| !seen.contains(*n))
-                        .cloned()
+                        .map(str::to_string)
                         .collect();
                     for name in gone {
                         self.cache.remove_node(&name);
