@@ -169,7 +169,13 @@ impl Node {
         })
     }
 
-    fn inline(schema: &'static Value) -> Node {
+    /// The declared properties, with the `$ref` followed once for all of them (for
+    /// walks that look up every key of an object).
+    pub(crate) fn properties(self) -> Option<&'static Map<String, Value>> {
+        self.resolved().schema.get("properties")?.as_object()
+    }
+
+    pub(crate) fn inline(schema: &'static Value) -> Node {
         Node { schema, name: None }
     }
 }

@@ -13,40 +13,68 @@ use crate::schema::{self, Node, Type};
 pub fn unknown_fields(definition: &str, obj: &Value) -> Vec<String> {
     let mut found = Vec::new();
     if let Some(root) = schema::definition(definition) {
-        walk(root, obj, "", &mut found);
+        walk(root, obj, &mut Vec::new(), &mut found);
     }
     found
 }
 
-fn walk(node: Node, value: &Value, path: &str, found: &mut Vec<String>) {
+/// One step of the path to a field. The path is kept as borrowed steps and rendered
+/// only for a field that is reported: nearly every write has none, and rendering every
+/// field's path was an allocation per field of every object written.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn walk<'a>(node: Node, value: &'a Value, path: &mut Vec<Step<'a>>, found: &mut Vec<String>) {
+    // Only objects and arrays hold fields; most values are neither, and resolving their
+    // schema costs several lookups.
+    if !value.is_object() && !value.is_array() {
+        return;
+    }
     match (node.ty(), value) {
         (Type::Struct(_), Value::Object(map)) => {
+            let properties = node.properties();
             for (key, child) in map {
-                let child_path = join(path, key);
-                match node.field(key) {
-                    Some(field) => walk(field.node, child, &child_path, found),
-                    None => found.push(child_path),
+                path.push(Step::Key(key));
+                match properties.and_then(|p| p.get(key)) {
+                    Some(property) => walk(Node::inline(property), child, path, found),
+                    None => found.push(render(path)),
                 }
+                path.pop();
             }
         }
         (Type::Map(values), Value::Object(map)) => {
             for (key, child) in map {
-                walk(values, child, &join(path, key), found);
+                path.push(Step::Key(key));
+                walk(values, child, path, found);
+                path.pop();
             }
         }
         (Type::List(element), Value::Array(items)) => {
             for (i, child) in items.iter().enumerate() {
-                walk(element, child, &format!("{path}[{i}]"), found);
+                path.push(Step::Index(i));
+                walk(element, child, path, found);
+                path.pop();
             }
         }
         _ => {}
     }
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
+/// `spec.containers[0].bar`.
+fn render(path: &[Step<'_>]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
     }
+    out
 }

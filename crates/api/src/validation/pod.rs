@@ -559,6 +559,10 @@ pub(crate) fn validate_pod_update(pod: &Value, old: &Value) -> Vec<FieldError> {
         }
     }
 
+    // An unchanged spec (every status write) needs no normalized copies to compare.
+    if new_spec == old_spec {
+        return errs;
+    }
     let mut munged = normalize(new_spec);
     let old_norm = normalize(old_spec);
     if munged == old_norm {
