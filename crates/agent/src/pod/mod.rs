@@ -262,11 +262,20 @@ impl Worker {
             return Ok(());
         }
         let patch = json!({"metadata": {"uid": self.uid}, "status": value});
-        match self
-            .api()
-            .patch_status(&self.name, &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-        {
+        // Sent raw: the response (the whole pod) is not decoded, as nothing here reads it,
+        // and decoding a typed Pod per status write was a share of the node's CPU.
+        let api = self.api();
+        let request = kube::core::Request::new(api.resource_url()).patch_subresource(
+            "status",
+            &self.name,
+            &PatchParams::default(),
+            &Patch::Merge(&patch),
+        );
+        let written = match request {
+            Ok(request) => self.node.client.request_text(request).await.map(drop),
+            Err(e) => Err(kube::Error::BuildRequest(e)),
+        };
+        match written {
             Ok(_) => {
                 debug!(pod = %self.desc, phase = ?status.phase, "wrote pod status");
                 self.written = Some(hash);
