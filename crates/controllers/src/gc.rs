@@ -65,13 +65,18 @@ pub struct Caches {
 
 impl Caches {
     fn meta(&self, node: &Node) -> Option<ObjectMeta> {
+        self.with_meta(node, ObjectMeta::clone)
+    }
+
+    /// `read` applied to the cached object's metadata, without copying it.
+    fn with_meta<R>(&self, node: &Node, read: impl FnOnce(&ObjectMeta) -> R) -> Option<R> {
         match node.kind {
-            Kind::Deployment => self.deployments.get(&node.key).map(|o| o.metadata.clone()),
-            Kind::ReplicaSet => self.replica_sets.get(&node.key).map(|o| o.metadata.clone()),
+            Kind::Deployment => self.deployments.get(&node.key).map(|o| read(&o.metadata)),
+            Kind::ReplicaSet => self.replica_sets.get(&node.key).map(|o| read(&o.metadata)),
             Kind::ReplicationController => {
-                self.controllers.get(&node.key).map(|o| o.metadata.clone())
+                self.controllers.get(&node.key).map(|o| read(&o.metadata))
             }
-            Kind::Pod => self.pods.get(&node.key).map(|o| o.metadata.clone()),
+            Kind::Pod => self.pods.get(&node.key).map(|o| read(&o.metadata)),
         }
     }
 
@@ -290,13 +295,14 @@ impl GarbageCollector {
             // that acts (dangling, or a foreground owner) is checked live. A stale cache
             // errs towards doing nothing, and the owner's next change enqueues this
             // dependent again.
-            let cached = self.caches.meta(&Node {
+            let cached = Node {
                 kind,
                 key: ObjectKey::new(ns.clone(), owner.name.clone()),
-            });
-            if cached.is_some_and(|m| {
+            };
+            let alive = self.caches.with_meta(&cached, |m| {
                 m.uid.as_deref() == Some(owner.uid.as_str()) && m.deletion_timestamp.is_none()
-            }) {
+            });
+            if alive == Some(true) {
                 continue;
             }
             match self.live_owner(kind, &ns, &owner.name).await? {
