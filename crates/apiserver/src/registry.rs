@@ -102,6 +102,7 @@ pub enum Deleted {
 
 pub struct Registry {
     store: Arc<dyn Store>,
+    labels: object::LabelCache,
     toleration_seconds: bosun_api::defaults::TolerationSeconds,
 }
 
@@ -112,12 +113,24 @@ impl Registry {
     ) -> Registry {
         Registry {
             store,
+            labels: object::LabelCache::default(),
             toleration_seconds,
         }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Deletes a stored object if it is still at `revision`.
+    async fn delete_stored(
+        &self,
+        key: &str,
+        revision: i64,
+    ) -> Result<bosun_store::KeyValue, StoreError> {
+        let deleted = self.store.delete(key, Some(revision)).await?;
+        self.labels.forget(key);
+        Ok(deleted)
     }
 
     pub async fn get(&self, info: &ResourceInfo, ns: Option<&str>, name: &str) -> ApiResult<Value> {
@@ -197,9 +210,13 @@ impl Registry {
                 })?;
             revision = Some(page.revision);
             let count = page.kvs.len();
+            let labels = match &params.label_selector {
+                Some(_) => self.labels.labels_of(&page.kvs)?,
+                None => Vec::new(),
+            };
             for (i, kv) in page.kvs.iter().enumerate() {
                 if let Some(selector) = &params.label_selector
-                    && !selector.matches(&object::stored_labels(&kv.value)?)
+                    && !selector.matches(&labels[i])
                 {
                     continue;
                 }
@@ -300,11 +317,12 @@ impl Registry {
         }
         let kv = self
             .store
-            .create(&key, object::encode(&obj))
+            .create(&key, object::encode_in_place(&mut obj))
             .await
             .map_err(|e| ApiError::from_store(e, info, &name))?;
+        object::set_revision(&mut obj, kv.mod_revision);
         Ok(Written {
-            object: object::decode(&kv)?,
+            object: obj,
             warnings,
         })
     }
@@ -473,25 +491,24 @@ impl Registry {
                 return Ok(next);
             }
             let kv = self
-                .store
-                .delete(&key, Some(current_rev))
+                .delete_stored(&key, current_rev)
                 .await
                 .map_err(|e| ApiError::from_store(e, info, name))?;
             return object::decode(&kv);
         }
         object::normalize_meta(&mut next);
-        let mut unchanged = next.clone();
-        meta_mut(&mut unchanged).insert("resourceVersion".into(), json!(current_rev.to_string()));
-        if &unchanged == current || opts.dry_run {
+        object::set_revision(&mut next, current_rev);
+        if &next == current || opts.dry_run {
             // A no-op write makes no new revision, as upstream.
-            return Ok(unchanged);
+            return Ok(next);
         }
         let kv = self
             .store
-            .update(&key, object::encode(&next), current_rev)
+            .update(&key, object::encode_in_place(&mut next), current_rev)
             .await
             .map_err(|e| ApiError::from_store(e, info, name))?;
-        object::decode(&kv)
+        object::set_revision(&mut next, kv.mod_revision);
+        Ok(next)
     }
 
     /// A system write that skips validation (binding, namespace finalization): `next`
@@ -511,13 +528,21 @@ impl Registry {
                 return Ok(current);
             };
             let rev = current_revision_of(&current);
-            let result = if deletion_complete(info, &new) {
-                self.store.delete(&key, Some(rev)).await
+            let mut new = new;
+            let deleting = deletion_complete(info, &new);
+            let result = if deleting {
+                self.delete_stored(&key, rev).await
             } else {
-                self.store.update(&key, object::encode(&new), rev).await
+                self.store
+                    .update(&key, object::encode_in_place(&mut new), rev)
+                    .await
             };
             match result {
-                Ok(kv) => return object::decode(&kv),
+                Ok(kv) if deleting => return object::decode(&kv),
+                Ok(kv) => {
+                    object::set_revision(&mut new, kv.mod_revision);
+                    return Ok(new);
+                }
                 Err(StoreError::Conflict { .. }) => {
                     // Let the competing writer finish before re-reading.
                     tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6))).await;
@@ -632,8 +657,7 @@ impl Registry {
                 && grace == Some(0);
             if finished {
                 let kv = self
-                    .store
-                    .delete(&key, Some(current_rev))
+                    .delete_stored(&key, current_rev)
                     .await
                     .map_err(|e| ApiError::from_store(e, info, name))?;
                 return Ok(Deleted::Gone(object::decode(&kv)?));
@@ -654,8 +678,7 @@ impl Registry {
             return Ok(Deleted::Gone(current));
         }
         let kv = self
-            .store
-            .delete(&key, Some(current_rev))
+            .delete_stored(&key, current_rev)
             .await
             .map_err(|e| ApiError::from_store(e, info, name))?;
         Ok(Deleted::Gone(object::decode(&kv)?))
