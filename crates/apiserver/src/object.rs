@@ -3,8 +3,10 @@
 //! so that no field a client sent is silently dropped by a typed round trip.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::hash::BuildHasher;
+use std::sync::RwLock;
 
+use bosun_api::selector::LabelSelector;
 use bosun_store::KeyValue;
 use bytes::Bytes;
 use rand::Rng;
@@ -107,41 +109,46 @@ pub fn stored_labels(bytes: &[u8]) -> ApiResult<Map<String, Value>> {
     Ok(only.metadata.and_then(|m| m.labels).unwrap_or_default())
 }
 
-/// Each stored object's labels at the revision they were read at, so that a
-/// label-selected LIST matches a pod from memory instead of walking its JSON again.
-/// Upstream keeps the same per-object attributes ready in its watch cache; without
-/// them the mixed `bench api` phase spent half the server's time in [`stored_labels`].
+/// Each stored object's labels by the revision of the version they were read from, so
+/// that a label-selected LIST matches a pod from memory instead of walking its JSON
+/// again. Upstream keeps the same per-object attributes ready in its watch cache;
+/// without them the mixed `bench api` phase spent half the server's time in
+/// [`stored_labels`].
 ///
-/// An entry is used only when its revision is the listed version's (a key's
-/// `mod_revision` names one version of it), so a stale or leftover entry is never
-/// wrong. The map is bounded by clearing it when it passes [`LABEL_CACHE_LIMIT`]: a
-/// miss only costs the parse it saves.
+/// Entries are keyed by `mod_revision`, which names one version of one key (every
+/// write of ours is a single-key transaction), and carry a hash of the key as a
+/// check, so a stale or leftover entry is never used for another version. A LIST
+/// visits every object of its prefix, so the lookup is kept to one integer hash and
+/// no string comparison. The map is bounded by clearing it when it passes
+/// [`LABEL_CACHE_LIMIT`]: a miss only costs the parse it saves.
 #[derive(Default)]
 pub struct LabelCache {
-    entries: RwLock<HashMap<String, (i64, Labels)>>,
+    entries: RwLock<HashMap<i64, LabelEntry>>,
+    key_hasher: std::hash::RandomState,
 }
 
-/// One object's labels, shared by the cache and the LISTs reading them.
-pub type Labels = Arc<Map<String, Value>>;
+/// A cached version's key hash (the check) and labels.
+type LabelEntry = (u64, Map<String, Value>);
 
 /// Entries the label cache keeps at most: 150,000 pods with room to spare.
 pub const LABEL_CACHE_LIMIT: usize = 1 << 18;
 
 impl LabelCache {
-    /// The labels of each of `kvs`, in order.
-    pub fn labels_of(&self, kvs: &[KeyValue]) -> ApiResult<Vec<Labels>> {
-        let mut found = Vec::with_capacity(kvs.len());
+    /// Which of `kvs` `selector` selects, in order.
+    pub fn select(&self, kvs: &[KeyValue], selector: &LabelSelector) -> ApiResult<Vec<bool>> {
+        let mut selected = Vec::with_capacity(kvs.len());
         let mut missing = Vec::new();
         {
             let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
             for (i, kv) in kvs.iter().enumerate() {
-                match entries.get(&kv.key) {
-                    Some((revision, labels)) if *revision == kv.mod_revision => {
-                        found.push(Some(labels.clone()))
+                let key_hash = self.key_hasher.hash_one(&kv.key);
+                match entries.get(&kv.mod_revision) {
+                    Some((hash, labels)) if *hash == key_hash => {
+                        selected.push(selector.matches(labels))
                     }
                     _ => {
-                        found.push(None);
-                        missing.push(i);
+                        selected.push(false);
+                        missing.push((i, key_hash));
                     }
                 }
             }
@@ -149,26 +156,26 @@ impl LabelCache {
         if !missing.is_empty() {
             // Parsed outside the lock: readers of other pages need not wait for it.
             let mut parsed = Vec::with_capacity(missing.len());
-            for &i in &missing {
-                parsed.push((i, Arc::new(stored_labels(&kvs[i].value)?)));
+            for (i, key_hash) in missing {
+                let labels = stored_labels(&kvs[i].value)?;
+                selected[i] = selector.matches(&labels);
+                parsed.push((kvs[i].mod_revision, key_hash, labels));
             }
             let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
             if entries.len() + parsed.len() > LABEL_CACHE_LIMIT {
                 entries.clear();
             }
-            for (i, labels) in parsed {
-                let kv = &kvs[i];
-                entries.insert(kv.key.clone(), (kv.mod_revision, labels.clone()));
-                found[i] = Some(labels);
+            for (revision, key_hash, labels) in parsed {
+                entries.insert(revision, (key_hash, labels));
             }
         }
-        Ok(found.into_iter().map(Option::unwrap_or_default).collect())
+        Ok(selected)
     }
 
-    /// Forgets a deleted object's entry (only to keep the map small).
-    pub fn forget(&self, key: &str) {
+    /// Forgets the entry of a version that was deleted (only to keep the map small).
+    pub fn forget(&self, revision: i64) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        entries.remove(key);
+        entries.remove(&revision);
     }
 
     #[cfg(test)]
@@ -299,26 +306,38 @@ mod tests {
     #[test]
     fn the_label_cache_answers_for_the_listed_version_only() {
         let cache = LabelCache::default();
+        let v1 = LabelSelector::parse("v=1").expect("selector");
+        let v2 = LabelSelector::parse("v=2").expect("selector");
         let a1 = stored("/pods/a", 5, json!({"metadata": {"labels": {"v": "1"}}}));
         let b = stored("/pods/b", 6, json!({"metadata": {}}));
-        let got = cache.labels_of(&[a1.clone(), b.clone()]).expect("labels");
-        assert_eq!(got[0].get("v"), Some(&json!("1")));
-        assert!(got[1].is_empty());
+        let both = [a1.clone(), b.clone()];
+        assert_eq!(cache.select(&both, &v1).expect("select"), [true, false]);
+        assert_eq!(cache.len(), 2);
+        // Answered from the cache now, with the same result.
+        assert_eq!(cache.select(&both, &v1).expect("select"), [true, false]);
         assert_eq!(cache.len(), 2);
         // A newer version of `a` is parsed, not answered from its old entry.
         let a2 = stored("/pods/a", 9, json!({"metadata": {"labels": {"v": "2"}}}));
-        let got = cache.labels_of(&[a2, b.clone()]).expect("labels");
-        assert_eq!(got[0].get("v"), Some(&json!("2")));
+        assert_eq!(
+            cache
+                .select(std::slice::from_ref(&a2), &v1)
+                .expect("select"),
+            [false]
+        );
+        assert_eq!(cache.select(&[a2], &v2).expect("select"), [true]);
         // A read at the old revision still gets the old version's labels.
-        let got = cache.labels_of(&[a1]).expect("labels");
-        assert_eq!(got[0].get("v"), Some(&json!("1")));
-        cache.forget("/pods/b");
-        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.select(&[a1], &v1).expect("select"), [true]);
+        // Another key at a revision the cache knows is not answered with its labels.
+        let c = stored("/pods/c", 5, json!({"metadata": {"labels": {"v": "2"}}}));
+        assert_eq!(cache.select(&[c], &v1).expect("select"), [false]);
+        cache.forget(6);
+        assert!(cache.len() <= 3);
         // A corrupt value is an error, not an empty label set.
         let corrupt = KeyValue {
             value: Bytes::from_static(b"{oops"),
+            mod_revision: 11,
             ..b
         };
-        assert!(cache.labels_of(&[corrupt]).is_err());
+        assert!(cache.select(&[corrupt], &v1).is_err());
     }
 }

@@ -129,7 +129,7 @@ impl Registry {
         revision: i64,
     ) -> Result<bosun_store::KeyValue, StoreError> {
         let deleted = self.store.delete(key, Some(revision)).await?;
-        self.labels.forget(key);
+        self.labels.forget(revision);
         Ok(deleted)
     }
 
@@ -210,14 +210,12 @@ impl Registry {
                 })?;
             revision = Some(page.revision);
             let count = page.kvs.len();
-            let labels = match &params.label_selector {
-                Some(_) => self.labels.labels_of(&page.kvs)?,
-                None => Vec::new(),
+            let selected = match &params.label_selector {
+                Some(selector) => Some(self.labels.select(&page.kvs, selector)?),
+                None => None,
             };
             for (i, kv) in page.kvs.iter().enumerate() {
-                if let Some(selector) = &params.label_selector
-                    && !selector.matches(&labels[i])
-                {
+                if selected.as_ref().is_some_and(|s| !s[i]) {
                     continue;
                 }
                 let obj = object::decode(kv)?;

@@ -154,7 +154,14 @@ impl Requirement {
     /// Upstream's `Requirement.Matches`: a missing key satisfies only `!=`, `notin` and `!`;
     /// `>`/`<` compare as 64-bit integers and fail on anything unparsable.
     pub fn matches(&self, labels: &Map<String, Value>) -> bool {
-        let label = labels.get(&self.key).and_then(Value::as_str);
+        // Objects carry a few labels: comparing their keys costs less than hashing ours,
+        // and a LIST matches every object of its prefix.
+        let label = if labels.len() <= 8 {
+            labels.iter().find(|(k, _)| **k == self.key).map(|(_, v)| v)
+        } else {
+            labels.get(&self.key)
+        }
+        .and_then(Value::as_str);
         let has = |v: &str| self.values.iter().any(|x| x == v);
         match self.operator {
             Operator::In | Operator::Equals | Operator::DoubleEquals => label.is_some_and(has),

@@ -447,3 +447,25 @@ fn field_selector_exact_name() {
         assert_eq!(sel.exact_name(), want, "{input}");
     }
 }
+
+#[test]
+fn label_matching_agrees_for_few_and_many_labels() {
+    // Up to eight labels are searched in order, more by hash: both must agree.
+    for extra in [0, 3, 7, 8, 9, 20] {
+        let mut set = Map::new();
+        for i in 0..extra {
+            set.insert(format!("k{i}"), json!(format!("v{i}")));
+        }
+        set.insert("app".into(), json!("web"));
+        let n = set.len();
+        let selects = |s: &str| LabelSelector::parse(s).expect("selector").matches(&set);
+        assert!(selects("app=web"), "{n} labels");
+        assert!(selects("app in (db,web),!absent"), "{n} labels");
+        assert!(!selects("app=db"), "{n} labels");
+        assert!(!selects("absent"), "{n} labels");
+        assert!(selects("absent!=x"), "{n} labels");
+        if extra > 0 {
+            assert!(selects("k0=v0"), "{n} labels");
+        }
+    }
+}
