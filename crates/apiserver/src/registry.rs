@@ -476,7 +476,10 @@ impl Registry {
                 .unwrap_or(0);
             meta_mut(&mut next).insert("generation".into(), json!(generation + 1));
         }
-        let errors = bosun_api::validation::validate(info, &next, Some(current));
+        let errors = match part {
+            Part::Main => bosun_api::validation::validate(info, &next, Some(current)),
+            Part::Status => bosun_api::validation::validate_status_update(info, &next, current),
+        };
         if !errors.is_empty() {
             return Err(ApiError::invalid(info, name, &errors));
         }

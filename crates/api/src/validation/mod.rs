@@ -277,6 +277,21 @@ pub fn validate(info: &ResourceInfo, obj: &Value, old: Option<&Value>) -> Vec<Fi
     }
 }
 
+/// A write through an object's `status` subresource. A pod's status strategy upstream
+/// (`ValidatePodStatusUpdate`) checks the metadata update and the status, not the
+/// spec: a status write cannot change the spec (the registry takes it from the stored
+/// object), so validating it again would only repeat the check it passed when stored,
+/// for every status write a node makes. Other kinds get their full update validation,
+/// which covers their status fields.
+pub fn validate_status_update(info: &ResourceInfo, obj: &Value, old: &Value) -> Vec<FieldError> {
+    if (info.group, info.kind) != ("", "Pod") {
+        return validate(info, obj, Some(old));
+    }
+    let mut errs = meta::validate_generic_meta(info, obj);
+    errs.extend(meta::meta_update(obj, old, &Path::root("metadata"), true));
+    errs
+}
+
 /// The object-metadata checks of one kind: its name rule (DNS-1123 subdomain for most kinds,
 /// DNS-1123 label for namespaces, DNS-1035 label for services, path-segment rules for kinds
 /// without their own), namespace presence, labels, annotations, owner references and

@@ -235,3 +235,39 @@ fn pod_update_cases() {
         ]
     );
 }
+
+#[test]
+fn a_pod_status_write_checks_the_metadata_update_not_the_spec() {
+    let info = super::tests::info("", "Pod");
+    let status_errors = |obj: &Value, old: &Value| -> Vec<String> {
+        super::validate_status_update(info, obj, old)
+            .iter()
+            .map(super::FieldError::full_message)
+            .collect()
+    };
+    // A spec the full update validation refuses is not looked at by a status write,
+    // which cannot change it (the registry takes the spec from the stored object).
+    let bad_spec = pod_with("spec.containers.0.name", json!("Web_1"));
+    let with_status = with(bad_spec.clone(), "status.phase", json!("Running"));
+    assert!(!errors("", "Pod", with_status.clone(), Some(bad_spec.clone())).is_empty());
+    assert_eq!(status_errors(&with_status, &bad_spec), Vec::<String>::new());
+    // The metadata update rules still hold.
+    let old = with(pod(), "metadata.uid", json!("a"));
+    let renamed = with(old.clone(), "metadata.uid", json!("b"));
+    assert_eq!(
+        status_errors(&renamed, &old),
+        ["metadata.uid: Invalid value: \"b\": field is immutable"]
+    );
+    // Other kinds keep their full update validation.
+    let rs = super::tests::info("apps", "ReplicaSet");
+    let old_rs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {"name": "r", "namespace": "default"},
+        "spec": {"selector": {"matchLabels": {"a": "b"}},
+                 "template": {"metadata": {"labels": {"a": "b"}},
+                              "spec": {"containers": [{"name": "c", "image": "i"}]}}}});
+    let negative = with(old_rs.clone(), "status.replicas", json!(-1));
+    assert_eq!(
+        super::validate_status_update(rs, &negative, &old_rs),
+        super::validate(rs, &negative, Some(&old_rs)),
+    );
+}
