@@ -182,66 +182,17 @@ async fn client_from_text(text: &str) -> Result<kube::Client> {
         let config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
             .await
             .with_context(|| format!("using context {name} of the kubeconfig"))?;
-        clients.push(http2_client(config).context("building the API client")?);
+        clients.push(kube::Client::try_from(config).context("building the API client")?);
     }
     match clients.len() {
         0 => {
             let config =
                 kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
-            http2_client(config)
+            Ok(kube::Client::try_from(config)?)
         }
         1 => Ok(clients.remove(0)),
         _ => Ok(crate::failover::client(clients)),
     }
-}
-
-/// A client for `config` that speaks HTTP/2 when the server offers it, as client-go
-/// does for a kubelet, so a node's requests share one connection. kube's own client
-/// speaks only HTTP/1.1, which needs a connection per request in flight: a hollow
-/// agent writing the statuses of a burst of new pods opened ~3,000 TLS connections in
-/// seconds (`ss` during `bench scheduler`), a full handshake each on both sides. The
-/// stack is kube's default one (base URI, retries, credentials, extra headers) over
-/// an ALPN-negotiating connector, with HTTP/2 keep-alive pings so that a dead server
-/// is noticed and the failover client moves on.
-fn http2_client(config: kube::Config) -> Result<kube::Client> {
-    use kube::client::ConfigExt;
-    use kube::client::retry::RetryPolicy;
-    use tower::ServiceBuilder;
-    use tower::retry::RetryLayer;
-
-    let tls = config
-        .rustls_client_config()
-        .context("TLS settings of the kubeconfig")?;
-    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
-    http.enforce_http(false);
-    http.set_nodelay(true);
-    let mut https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http();
-    if let Some(name) = &config.tls_server_name {
-        let name = rustls::pki_types::ServerName::try_from(name.clone())
-            .context("tls-server-name of the kubeconfig")?;
-        https = https.with_server_name_resolver(hyper_rustls::FixedServerNameResolver::new(name));
-    }
-    let https = https.enable_all_versions().wrap_connector(http);
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .timer(hyper_util::rt::TokioTimer::new())
-        .http2_keep_alive_interval(std::time::Duration::from_secs(10))
-        .http2_keep_alive_timeout(std::time::Duration::from_secs(10))
-        .http2_keep_alive_while_idle(true)
-        .build(https);
-    let service = ServiceBuilder::new()
-        .layer(config.base_uri_layer())
-        .option_layer(
-            config
-                .default_retry
-                .then(|| RetryLayer::new(RetryPolicy::server_retry())),
-        )
-        .option_layer(config.auth_layer()?)
-        .layer(config.extra_headers_layer()?)
-        .map_err(tower::BoxError::from)
-        .service(client);
-    Ok(kube::Client::new(service, config.default_namespace))
 }
 
 /// Connects once, without trusting anything yet and sending nothing, to read the
