@@ -59,6 +59,13 @@ fn every_scenario_runs_at_a_small_size() {
         mixed["LIST"]["count"], 5,
         "each client lists after every tenth pod: {api}"
     );
+    // Every client write is a store commit; the server commits more of its own.
+    let rate = |k: &str| api["mixed"][k].as_f64().unwrap_or(0.0);
+    assert!(
+        rate("durable_writes_per_second") > 0.0
+            && rate("store_commits_per_second") >= rate("durable_writes_per_second"),
+        "{api}"
+    );
     assert!(positive(&api["creates_per_second"]), "{api}");
     assert!(positive(&api["create_latency_ms"]["p99"]), "{api}");
     assert!(positive(&api["idle_rss_kib"]), "{api}");

@@ -164,6 +164,10 @@ pub async fn api(args: ApiBenchArgs) -> Result<()> {
         mixed.wall.as_secs_f64(),
         mixed.writes_per_second()
     );
+    println!(
+        "  store commits/s, every writer (clients, scheduler, events): {:.0}",
+        mixed.store_writes_per_second()
+    );
     let mut verbs = serde_json::Map::new();
     for (verb, took) in &mixed.verbs {
         println!(
@@ -191,6 +195,7 @@ pub async fn api(args: ApiBenchArgs) -> Result<()> {
             "pods": args.mixed_pods,
             "seconds": mixed.wall.as_secs_f64(),
             "durable_writes_per_second": mixed.writes_per_second(),
+            "store_commits_per_second": mixed.store_writes_per_second(),
             "verbs": verbs,
         },
     });

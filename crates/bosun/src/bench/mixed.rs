@@ -14,6 +14,9 @@ pub struct MixedFigures {
     pub wall: Duration,
     /// Latencies per verb, sorted.
     pub verbs: BTreeMap<&'static str, Vec<Duration>>,
+    /// Revisions the store made during the phase: the clients' writes and those the
+    /// server makes in answer (the scheduler marking a pod unschedulable, events).
+    pub store_writes: i64,
 }
 
 impl MixedFigures {
@@ -23,6 +26,23 @@ impl MixedFigures {
             + self.verbs.get("PATCH").map_or(0, Vec::len);
         writes as f64 / self.wall.as_secs_f64()
     }
+
+    /// Every write the store committed per second, whoever made it.
+    pub fn store_writes_per_second(&self) -> f64 {
+        self.store_writes as f64 / self.wall.as_secs_f64()
+    }
+}
+
+/// The store's revision as the server reports it on `/metrics`.
+async fn store_revision(client: &kube::Client) -> Result<i64> {
+    let metrics = client
+        .request_text(http::Request::get("/metrics").body(Vec::new())?)
+        .await?;
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("bosun_store_revision "))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("/metrics has no bosun_store_revision"))
 }
 
 async fn client(dir: &Path) -> Result<kube::Client> {
@@ -39,6 +59,11 @@ pub async fn run(dir: &Path, clients: usize, pods: usize) -> Result<MixedFigures
     for _ in 0..clients {
         connections.push(client(dir).await?);
     }
+    let first_revision = match connections.first() {
+        Some(c) => store_revision(c).await?,
+        None => 0,
+    };
+    let probe = connections.first().cloned();
     let begin = Instant::now();
     let mut tasks = Vec::new();
     for (c, connection) in connections.into_iter().enumerate() {
@@ -79,8 +104,16 @@ pub async fn run(dir: &Path, clients: usize, pods: usize) -> Result<MixedFigures
         }
     }
     let wall = begin.elapsed();
+    let store_writes = match &probe {
+        Some(c) => store_revision(c).await? - first_revision,
+        None => 0,
+    };
     for list in verbs.values_mut() {
         list.sort();
     }
-    Ok(MixedFigures { wall, verbs })
+    Ok(MixedFigures {
+        wall,
+        verbs,
+        store_writes,
+    })
 }
