@@ -281,8 +281,10 @@ pub fn validate(info: &ResourceInfo, obj: &Value, old: Option<&Value>) -> Vec<Fi
 /// (`ValidatePodStatusUpdate`) checks the metadata update and the status, not the
 /// spec: a status write cannot change the spec (the registry takes it from the stored
 /// object), so validating it again would only repeat the check it passed when stored,
-/// for every status write a node makes. Other kinds get their full update validation,
-/// which covers their status fields.
+/// for every status write a node makes. Here a pod status write gets the metadata
+/// checks; upstream's rules on the status fields themselves (container status names,
+/// pod IPs) are not implemented, on this path or the full one. Other kinds get their
+/// full update validation, which covers their status fields.
 pub fn validate_status_update(info: &ResourceInfo, obj: &Value, old: &Value) -> Vec<FieldError> {
     if (info.group, info.kind) != ("", "Pod") {
         return validate(info, obj, Some(old));
