@@ -136,26 +136,25 @@ fn get_prints_upstream_tables_and_filters() {
     assert_eq!(by_set.trim(), "deployment.apps/nginx-deployment");
     // A relabelled object leaves the old selection and joins the new one: the server's
     // per-object label cache answers only for the version it was read from.
-    server.ok(&[
-        "label",
-        "deployment",
-        "nginx-deployment",
-        "app=moved",
-        "--overwrite",
-    ]);
-    let old_label = server.ok(&["get", "deployments", "-l", "app=nginx", "-o", "name"]);
-    assert_eq!(old_label.trim(), "");
-    let new_label = server.ok(&["get", "deployments", "-l", "app=moved", "-o", "name"]);
-    assert_eq!(new_label.trim(), "deployment.apps/nginx-deployment");
-    server.ok(&[
-        "label",
-        "deployment",
-        "nginx-deployment",
-        "app=nginx",
-        "--overwrite",
-    ]);
-    let back = server.ok(&["get", "deployments", "-l", "app=nginx", "-o", "name"]);
-    assert_eq!(back.trim(), "deployment.apps/nginx-deployment");
+    let relabel = |app: &str| {
+        let label = format!("app={app}");
+        server.ok(&[
+            "label",
+            "deployment",
+            "nginx-deployment",
+            &label,
+            "--overwrite",
+        ]);
+    };
+    let selected = |selector: &str| {
+        let names = server.ok(&["get", "deployments", "-l", selector, "-o", "name"]);
+        names.trim().to_string()
+    };
+    relabel("moved");
+    assert_eq!(selected("app=nginx"), "");
+    assert_eq!(selected("app=moved"), "deployment.apps/nginx-deployment");
+    relabel("nginx");
+    assert_eq!(selected("app=nginx"), "deployment.apps/nginx-deployment");
     let by_field = server.ok(&[
         "get",
         "deployments",

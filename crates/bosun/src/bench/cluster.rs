@@ -218,9 +218,7 @@ pub async fn scheduler(args: SchedulerBenchArgs) -> Result<()> {
             "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}
     }))?;
     let scheduled = |client: kube::Client| async move {
-        let metrics = client
-            .request_text(http::Request::get("/metrics").body(Vec::new())?)
-            .await?;
+        let metrics = super::scrape_metrics(&client).await?;
         anyhow::Ok(super::density::scheduled_in(&metrics))
     };
     let before = scheduled(cluster.client.clone()).await?;

@@ -36,18 +36,17 @@ pub struct DensityBenchArgs {
     output: PathBuf,
 }
 
-/// Quantiles of one verb's `apiserver_request_duration_seconds`, from the cumulative
-/// buckets summed over resources (an upper bound: the bucket edge the quantile falls in).
 /// Pods the scheduler has bound, from `/metrics`.
 pub(crate) fn scheduled_in(metrics: &str) -> f64 {
-    metrics
-        .lines()
-        .find(|l| l.starts_with("scheduler_schedule_attempts_total{result=\"scheduled\""))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
+    super::sample(
+        metrics,
+        "scheduler_schedule_attempts_total{result=\"scheduled\"",
+    )
+    .unwrap_or(0.0)
 }
 
+/// Quantiles of one verb's `apiserver_request_duration_seconds`, from the cumulative
+/// buckets summed over resources (an upper bound: the bucket edge the quantile falls in).
 fn quantiles(metrics: &str) -> BTreeMap<String, (f64, f64, f64)> {
     let mut buckets: BTreeMap<String, BTreeMap<u64, f64>> = BTreeMap::new();
     for line in metrics.lines() {
@@ -157,9 +156,7 @@ pub async fn density(args: DensityBenchArgs) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    let metrics = client
-        .request_text(http::Request::get("/metrics").body(Vec::new())?)
-        .await?;
+    let metrics = super::scrape_metrics(&client).await?;
     let scheduled = scheduled_in(&metrics);
     let latencies = quantiles(&metrics);
     println!(

@@ -35,13 +35,9 @@ impl MixedFigures {
 
 /// The store's revision as the server reports it on `/metrics`.
 async fn store_revision(client: &kube::Client) -> Result<i64> {
-    let metrics = client
-        .request_text(http::Request::get("/metrics").body(Vec::new())?)
-        .await?;
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("bosun_store_revision "))
-        .and_then(|v| v.trim().parse().ok())
+    let metrics = super::scrape_metrics(client).await?;
+    super::sample(&metrics, "bosun_store_revision ")
+        .map(|r| r as i64)
         .ok_or_else(|| anyhow::anyhow!("/metrics has no bosun_store_revision"))
 }
 
@@ -59,11 +55,12 @@ pub async fn run(dir: &Path, clients: usize, pods: usize) -> Result<MixedFigures
     for _ in 0..clients {
         connections.push(client(dir).await?);
     }
-    let first_revision = match connections.first() {
+    // `clients` is at least one, so there is a connection to read the store's revision on.
+    let probe = connections.first().cloned();
+    let first_revision = match &probe {
         Some(c) => store_revision(c).await?,
         None => 0,
     };
-    let probe = connections.first().cloned();
     let begin = Instant::now();
     let mut tasks = Vec::new();
     for (c, connection) in connections.into_iter().enumerate() {

@@ -20,6 +20,25 @@ use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+/// The server's `/metrics` text.
+pub(crate) async fn scrape_metrics(client: &kube::Client) -> Result<String> {
+    Ok(client
+        .request_text(http::Request::get("/metrics").body(Vec::new())?)
+        .await?)
+}
+
+/// The value of the first sample whose line starts with `series` (a metric name with
+/// its trailing space, or a name and the start of its labels).
+pub(crate) fn sample(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(series))?
+        .rsplit(' ')
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// A child process killed on drop.
 pub(crate) struct Process(pub Child);
 
