@@ -8,6 +8,7 @@
 
 pub mod admission;
 pub mod auth;
+mod current;
 pub mod discovery;
 pub mod error;
 pub mod exec;
@@ -73,6 +74,7 @@ pub async fn build(
         store.clone(),
         config.toleration_seconds,
     ));
+    registry.follow_store();
     let watch_cache = watch::WatchCache::start(store)
         .await
         .map_err(|e| ApiError::unavailable(format!("starting the watch cache: {e}")))?;

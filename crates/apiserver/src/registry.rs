@@ -103,6 +103,8 @@ pub enum Deleted {
 pub struct Registry {
     store: Arc<dyn Store>,
     labels: object::LabelCache,
+    /// The latest version of every object, for LISTs of the current state.
+    pub(crate) current: Arc<crate::current::CurrentState>,
     toleration_seconds: bosun_api::defaults::TolerationSeconds,
 }
 
@@ -114,8 +116,16 @@ impl Registry {
         Registry {
             store,
             labels: object::LabelCache::default(),
+            current: crate::current::CurrentState::new(),
             toleration_seconds,
         }
+    }
+
+    /// Starts keeping the current state of every object in memory (LISTs of the
+    /// latest state are answered from it once it has caught up; until then, and
+    /// without this, from the store).
+    pub fn follow_store(&self) {
+        self.current.follow(self.store.clone());
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -185,6 +195,12 @@ impl Registry {
                 continue_after: None,
                 remaining: None,
             });
+        }
+        if params.revision.is_none() && params.start_after.is_none() {
+            let target = self.current_revision().await?;
+            if let Some(page) = self.current.list(info, ns, params, target).await? {
+                return Ok(page);
+            }
         }
         let limit = params.limit.filter(|l| *l > 0);
         let mut items = Vec::new();
@@ -752,7 +768,7 @@ pub(crate) fn namespaces_info() -> &'static ResourceInfo {
     }
 }
 
-fn matches(info: &ResourceInfo, params: &ListParams, obj: &Value) -> bool {
+pub(crate) fn matches(info: &ResourceInfo, params: &ListParams, obj: &Value) -> bool {
     params
         .label_selector
         .as_ref()
