@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiResult;
 use crate::object;
-use crate::registry::{ListPage, ListParams, matches};
+use crate::registry::{ListItem, ListPage, ListParams};
 
 /// Every API object is stored under this prefix.
 const PREFIX: &str = "/registry/";
@@ -215,13 +215,13 @@ impl CurrentState {
     /// `target` (the store's revision when the LIST began); `None` when the store
     /// must answer it. Pages past the first continue from the store, at this page's
     /// revision, as every continued LIST does.
-    pub async fn list(
+    pub async fn list<T: ListItem>(
         &self,
         info: &ResourceInfo,
         ns: Option<&str>,
         params: &ListParams,
         target: i64,
-    ) -> ApiResult<Option<ListPage>> {
+    ) -> ApiResult<Option<ListPage<T>>> {
         if params.revision.is_some() || params.start_after.is_some() {
             return Ok(None);
         }
@@ -236,11 +236,11 @@ impl CurrentState {
         let unselected = params.label_selector.is_none() && params.field_selector.is_none();
         let mut items = Vec::new();
         for (i, (key, revision, value)) in snapshot.candidates.into_iter().enumerate() {
-            let obj = object::decode_at(&value, revision)?;
-            if !matches(info, params, &obj) {
+            // Labels were matched in the snapshot.
+            let Some(item) = T::select(info, params, &value, revision, true)? else {
                 continue;
-            }
-            items.push(obj);
+            };
+            items.push(item);
             if limit.is_some_and(|l| items.len() >= l) {
                 let more = snapshot.last_key.as_ref().is_some_and(|last| *last > key);
                 return Ok(Some(ListPage {
@@ -314,7 +314,7 @@ impl CurrentState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::Registry;
+    use crate::registry::{EncodedObject, Registry};
     use bosun_api::selector::{FieldSelector, LabelSelector};
     use bosun_store::EmbeddedStore;
     use serde_json::json;
@@ -440,6 +440,18 @@ mod tests {
                     from_memory.remaining, from_store.remaining,
                     "{ns:?} {params:?}"
                 );
+                // The JSON a client receives, written from the stored bytes.
+                let encoded = cached
+                    .list_as::<EncodedObject>(pods(), ns, params)
+                    .await
+                    .expect("list");
+                let expected: Vec<Vec<u8>> = from_store
+                    .items
+                    .iter()
+                    .map(|o| serde_json::to_vec(o).expect("encode"))
+                    .collect();
+                let written: Vec<Vec<u8>> = encoded.items.into_iter().map(|e| e.0).collect();
+                assert_eq!(written, expected, "{ns:?} {params:?}");
             }
         }
         let cache = ListParams {
@@ -499,7 +511,7 @@ mod tests {
         let params = ListParams::default();
         let ahead = cached
             .current
-            .list(pods(), None, &params, written.mod_revision + 1)
+            .list::<Value>(pods(), None, &params, written.mod_revision + 1)
             .await
             .expect("list");
         assert!(
@@ -512,7 +524,7 @@ mod tests {
         };
         let exact = cached
             .current
-            .list(pods(), None, &paged, written.mod_revision)
+            .list::<Value>(pods(), None, &paged, written.mod_revision)
             .await
             .expect("list");
         assert!(
@@ -521,7 +533,7 @@ mod tests {
         );
         let now = cached
             .current
-            .list(pods(), None, &params, written.mod_revision)
+            .list::<Value>(pods(), None, &params, written.mod_revision)
             .await
             .expect("list");
         assert_eq!(now.map(|p| p.items.len()), Some(1));

@@ -22,8 +22,12 @@ use crate::error::{ApiError, ApiResult};
 pub const MAX_BODY: usize = 3 * 1024 * 1024;
 
 pub fn json_response(code: StatusCode, value: &Value) -> Response {
-    let body = serde_json::to_vec(value).unwrap_or_default();
-    (code, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    json_bytes_response(code, serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// A response of JSON that is already encoded.
+pub fn json_bytes_response(code: StatusCode, json: Vec<u8>) -> Response {
+    (code, [(header::CONTENT_TYPE, "application/json")], json).into_response()
 }
 
 pub fn router(state: Arc<ServerState>) -> Router {

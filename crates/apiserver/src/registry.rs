@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use bosun_api::resources::{self, ResourceInfo};
 use bosun_api::selector::{FieldSelector, LabelSelector};
-use bosun_store::{ListOptions, Store, StoreError};
+use bosun_store::{KeyValue, ListOptions, Store, StoreError};
 use serde_json::{Value, json};
 
 use crate::admission::{check_body, prepare_create_status};
@@ -61,8 +61,8 @@ pub struct ListParams {
     pub revision: Option<i64>,
 }
 
-pub struct ListPage {
-    pub items: Vec<Value>,
+pub struct ListPage<T = Value> {
+    pub items: Vec<T>,
     pub revision: i64,
     /// Storage key to continue after, if more may match.
     pub continue_after: Option<String>,
@@ -144,9 +144,33 @@ impl Registry {
     }
 
     pub async fn get(&self, info: &ResourceInfo, ns: Option<&str>, name: &str) -> ApiResult<Value> {
+        let kv = self.get_stored(info, ns, name).await?;
+        object::decode(&kv)
+    }
+
+    /// [`Registry::get`] as the JSON a client receives, made without decoding.
+    pub async fn get_encoded(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+    ) -> ApiResult<Vec<u8>> {
+        let kv = self.get_stored(info, ns, name).await?;
+        match object::encode_at(&kv.value, kv.mod_revision) {
+            Some(json) => Ok(json),
+            None => Ok(serde_json::to_vec(&object::decode(&kv)?).unwrap_or_default()),
+        }
+    }
+
+    async fn get_stored(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+    ) -> ApiResult<KeyValue> {
         let key = info.storage_key(ns, name);
         match self.store.get(&key).await {
-            Ok(Some(kv)) => object::decode(&kv),
+            Ok(Some(kv)) => Ok(kv),
             Ok(None) => Err(ApiError::not_found(info, name)),
             Err(e) => Err(ApiError::from_store(e, info, name)),
         }
@@ -158,6 +182,16 @@ impl Registry {
         ns: Option<&str>,
         params: &ListParams,
     ) -> ApiResult<ListPage> {
+        self.list_as(info, ns, params).await
+    }
+
+    /// [`Registry::list`], each object handed back as `T` (decoded, or as JSON).
+    pub async fn list_as<T: ListItem>(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        params: &ListParams,
+    ) -> ApiResult<ListPage<T>> {
         let prefix = info.storage_prefix_in(ns);
         // A name field selector narrows the read to one key.
         if let Some(name) = params.field_selector.as_ref().and_then(|f| f.exact_name())
@@ -184,10 +218,7 @@ impl Registry {
                 .iter()
                 .filter(|kv| kv.key == info.storage_key(ns, name))
             {
-                let obj = object::decode(kv)?;
-                if matches(info, params, &obj) {
-                    items.push(obj);
-                }
+                items.extend(T::select(info, params, &kv.value, kv.mod_revision, false)?);
             }
             return Ok(ListPage {
                 items,
@@ -234,9 +265,12 @@ impl Registry {
                 if selected.as_ref().is_some_and(|s| !s[i]) {
                     continue;
                 }
-                let obj = object::decode(kv)?;
-                if matches(info, params, &obj) {
-                    items.push(obj);
+                // Labels were matched above.
+                let labels_matched = true;
+                if let Some(item) =
+                    T::select(info, params, &kv.value, kv.mod_revision, labels_matched)?
+                {
+                    items.push(item);
                     if limit.is_some_and(|l| items.len() >= l) {
                         let more = i + 1 < count || page.more;
                         return Ok(ListPage {
@@ -765,6 +799,57 @@ pub(crate) fn namespaces_info() -> &'static ResourceInfo {
     match resources::find("", "v1", "namespaces") {
         Some(info) => info,
         None => unreachable!("namespaces are always served"),
+    }
+}
+
+/// What a LIST hands back for each object its selectors select.
+pub trait ListItem: Sized {
+    /// The stored object at `revision` as `Self`, or `None` if `params` do not select
+    /// it; `labels_matched` says the label selector was already matched.
+    fn select(
+        info: &ResourceInfo,
+        params: &ListParams,
+        stored: &[u8],
+        revision: i64,
+        labels_matched: bool,
+    ) -> ApiResult<Option<Self>>;
+}
+
+/// The decoded object, for the server's own readers and Table rendering.
+impl ListItem for Value {
+    fn select(
+        info: &ResourceInfo,
+        params: &ListParams,
+        stored: &[u8],
+        revision: i64,
+        _labels_matched: bool,
+    ) -> ApiResult<Option<Value>> {
+        let obj = object::decode_at(stored, revision)?;
+        Ok(matches(info, params, &obj).then_some(obj))
+    }
+}
+
+/// An object's JSON as a client sees it, for a JSON response. Made from the stored
+/// bytes ([`object::encode_at`]) unless a selector needs the decoded object.
+pub struct EncodedObject(pub Vec<u8>);
+
+impl ListItem for EncodedObject {
+    fn select(
+        info: &ResourceInfo,
+        params: &ListParams,
+        stored: &[u8],
+        revision: i64,
+        labels_matched: bool,
+    ) -> ApiResult<Option<EncodedObject>> {
+        let needs_object =
+            params.field_selector.is_some() || (params.label_selector.is_some() && !labels_matched);
+        if !needs_object && let Some(json) = object::encode_at(stored, revision) {
+            return Ok(Some(EncodedObject(json)));
+        }
+        Ok(
+            Value::select(info, params, stored, revision, labels_matched)?
+                .map(|obj| EncodedObject(serde_json::to_vec(&obj).unwrap_or_default())),
+        )
     }
 }
 

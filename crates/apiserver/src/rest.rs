@@ -15,11 +15,12 @@ use serde_json::{Value, json};
 
 use crate::ServerState;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{Accept, Query, ResourceTarget, json_response};
+use crate::http::{Accept, Query, ResourceTarget, json_bytes_response, json_response};
 use crate::object;
 use crate::patch::Patch;
 use crate::registry::{
-    DeleteOptions, Deleted, FieldValidation, ListParams, Part, Propagation, WriteOptions, Written,
+    DeleteOptions, Deleted, EncodedObject, FieldValidation, ListParams, Part, Propagation,
+    WriteOptions, Written,
 };
 use crate::watch::{self, Render, WatchRequest};
 
@@ -63,6 +64,10 @@ pub async fn handle(
             Ok(written_response(StatusCode::CREATED, written))
         }
         (Method::DELETE, None, None) => delete_collection(state, info, ns, query, &body).await,
+        (Method::GET, Some(name), None | Some("status")) if accept == Accept::Json => {
+            let json = registry.get_encoded(info, ns, name).await?;
+            Ok(json_bytes_response(StatusCode::OK, json))
+        }
         (Method::GET, Some(name), None | Some("status")) => {
             let obj = registry.get(info, ns, name).await?;
             Ok(render_one(info, obj, &accept, query))
@@ -349,42 +354,67 @@ async fn list(
             _ => {}
         }
     }
+    if accept != Accept::Table {
+        return json_list(state, info, ns, &params).await;
+    }
     let page = state.registry.list(info, ns, &params).await?;
     let rv = page.revision.to_string();
     let token = page
         .continue_after
         .as_deref()
         .map(|k| encode_continue(page.revision, k));
-    if accept == Accept::Table {
-        let mut table = bosun_api::table::table(
-            info,
-            &page.items,
-            jiff::Timestamp::now(),
-            include_object(query),
-            &rv,
-            token.as_deref(),
-        );
-        if let Some(remaining) = page.remaining {
-            table["metadata"]["remainingItemCount"] = json!(remaining);
-        }
-        return Ok(json_response(StatusCode::OK, &table));
+    let mut table = bosun_api::table::table(
+        info,
+        &page.items,
+        jiff::Timestamp::now(),
+        include_object(query),
+        &rv,
+        token.as_deref(),
+    );
+    if let Some(remaining) = page.remaining {
+        table["metadata"]["remainingItemCount"] = json!(remaining);
     }
-    let mut metadata = json!({"resourceVersion": rv});
-    if let Some(token) = token {
-        metadata["continue"] = json!(token);
+    Ok(json_response(StatusCode::OK, &table))
+}
+
+/// A LIST answered as `<Kind>List` JSON, each item written from its stored bytes.
+async fn json_list(
+    state: &Arc<ServerState>,
+    info: &'static ResourceInfo,
+    ns: Option<&str>,
+    params: &ListParams,
+) -> ApiResult<Response> {
+    let page = state
+        .registry
+        .list_as::<EncodedObject>(info, ns, params)
+        .await?;
+    let mut metadata = json!({"resourceVersion": page.revision.to_string()});
+    if let Some(key) = &page.continue_after {
+        metadata["continue"] = json!(encode_continue(page.revision, key));
     }
     if let Some(remaining) = page.remaining {
         metadata["remainingItemCount"] = json!(remaining);
     }
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({
-            "kind": format!("{}List", info.kind),
-            "apiVersion": info.api_version(),
-            "metadata": metadata,
-            "items": page.items,
-        }),
-    ))
+    let head = json!({
+        "kind": format!("{}List", info.kind),
+        "apiVersion": info.api_version(),
+        "metadata": metadata,
+    });
+    let items_len: usize = page.items.iter().map(|item| item.0.len() + 1).sum();
+    let mut body = Vec::with_capacity(items_len + 256);
+    // Encoding a `Value` into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut body, &head);
+    // Reopen the object (drop its closing brace) to append the items.
+    body.pop();
+    body.extend_from_slice(b",\"items\":[");
+    for (i, item) in page.items.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&item.0);
+    }
+    body.extend_from_slice(b"]}");
+    Ok(json_bytes_response(StatusCode::OK, body))
 }
 
 fn watch_response(

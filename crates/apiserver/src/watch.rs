@@ -22,7 +22,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use crate::error::ApiError;
 use crate::object;
-use crate::registry::{ListParams, Registry};
+use crate::registry::{EncodedObject, ListParams, Registry};
 
 /// How many recent events the ring keeps for resuming watches and for watchers that
 /// fell behind. Clients resume from their last event or bookmark (one every 10 s), so
@@ -496,35 +496,37 @@ async fn initial_list(
     Ok(Some(match req.resource_version {
         Some(rv) if !req.send_initial_events => rv,
         _ => {
-            let page = match registry
-                .list(
-                    req.info,
-                    ns,
-                    &ListParams {
-                        limit: None,
-                        start_after: None,
-                        revision: None,
-                        ..req.params.clone()
-                    },
-                )
-                .await
-            {
-                Ok(page) => page,
+            let params = ListParams {
+                limit: None,
+                start_after: None,
+                revision: None,
+                ..req.params.clone()
+            };
+            // Plain objects go out as the JSON the list wrote from their stored bytes.
+            let listed = match req.render {
+                Render::Object => registry
+                    .list_as::<EncodedObject>(req.info, ns, &params)
+                    .await
+                    .map(|page| {
+                        let lines = page.items.iter().map(|item| watch_line("ADDED", &item.0).0);
+                        (page.revision, lines.collect::<Vec<_>>())
+                    }),
+                Render::Table { .. } => registry.list(req.info, ns, &params).await.map(|page| {
+                    let lines = page.items.iter().map(|item| render(req, "ADDED", item));
+                    (page.revision, lines.collect())
+                }),
+            };
+            let (revision, lines) = match listed {
+                Ok(listed) => listed,
                 Err(err) => return send(tx, req, "ERROR", &err.status()).await.map(|()| None),
             };
-            for item in &page.items {
-                send(tx, req, "ADDED", item).await?;
+            for line in lines {
+                tx.send(line).await.map_err(|_| Closed)?;
             }
             if req.send_initial_events && req.allow_bookmarks {
-                send(
-                    tx,
-                    req,
-                    "BOOKMARK",
-                    &bookmark(req.info, page.revision, true),
-                )
-                .await?;
+                send(tx, req, "BOOKMARK", &bookmark(req.info, revision, true)).await?;
             }
-            page.revision
+            revision
         }
     }))
 }
