@@ -14,7 +14,7 @@ mod names;
 mod tests;
 
 pub use field::{FieldOp, FieldSelector, FieldSet, FieldTerm};
-pub use label::{LabelSelector, Operator, Requirement};
+pub use label::{LabelSelector, Labels, Operator, PackedLabels, Requirement};
 
 /// A selector that cannot be parsed, built or used; its text is upstream's message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -21,10 +21,10 @@ use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use bosun_api::resources::ResourceInfo;
+use bosun_api::selector::PackedLabels;
 use bosun_store::{EventKind, ListOptions, Store, StoreError};
 use bytes::Bytes;
 use futures::StreamExt;
-use serde_json::{Map, Value};
 
 use crate::error::ApiResult;
 use crate::object;
@@ -57,7 +57,7 @@ struct Entry {
     mod_revision: i64,
     value: Bytes,
     /// `None` inside if the value does not decode (never written by this server).
-    labels: OnceLock<Option<Map<String, Value>>>,
+    labels: OnceLock<Option<PackedLabels>>,
 }
 
 impl Entry {
@@ -69,9 +69,12 @@ impl Entry {
         }
     }
 
-    fn labels(&self) -> Option<&Map<String, Value>> {
+    fn labels(&self) -> Option<&PackedLabels> {
         self.labels
-            .get_or_init(|| object::stored_labels(&self.value).ok())
+            .get_or_init(|| {
+                let labels = object::stored_labels(&self.value).ok()?;
+                Some(PackedLabels::pack(&labels))
+            })
             .as_ref()
     }
 }
@@ -317,7 +320,7 @@ mod tests {
     use crate::registry::{EncodedObject, Registry};
     use bosun_api::selector::{FieldSelector, LabelSelector};
     use bosun_store::EmbeddedStore;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn pods() -> &'static ResourceInfo {
         bosun_api::resources::find("", "v1", "pods").expect("pods")

@@ -50,11 +50,11 @@ pub struct CachedEvent {
 
 /// One version of an object as the ring keeps it: its stored bytes (shared with the
 /// store), and once a watcher looks at it, the watch line it was first sent in
-/// (`{"type":…,"object":…}` and a newline, encoded once for every watcher) and what
-/// selectors read. Never the decoded tree, which cost four times the JSON and held
-/// 0.7 GiB of the server's memory at 150,000 pods. Decoding waits for the first
-/// watcher, off the ring's lock, and never happens for what nobody watches (leases,
-/// events).
+/// (`{"type":…,"object":…}` and a newline, written from the stored bytes once for
+/// every watcher) and, only for a watcher with selectors, what they read. Never the
+/// decoded tree, which cost four times the JSON and held 0.7 GiB of the server's
+/// memory at 150,000 pods. Both wait for the first watcher, off the ring's lock, and
+/// never happen for what nobody watches (leases, events).
 #[derive(Debug)]
 pub struct CachedObject {
     revision: i64,
@@ -63,14 +63,20 @@ pub struct CachedObject {
     /// The `type` of the line it is first sent in.
     kind: &'static str,
     /// `None` inside if the stored bytes do not decode (never written by this server).
-    decoded: OnceLock<Option<Decoded>>,
+    line: OnceLock<Option<Line>>,
+    /// Decoded only for selectors: most watchers (informers) have none.
+    attributes: OnceLock<Option<Attributes>>,
 }
 
 #[derive(Debug)]
-struct Decoded {
+struct Line {
     line: Bytes,
     /// Where the object's JSON sits in `line`.
     json: std::ops::Range<usize>,
+}
+
+#[derive(Debug)]
+struct Attributes {
     labels: Map<String, Value>,
     fields: FieldSet,
 }
@@ -82,21 +88,35 @@ impl CachedObject {
             info: bosun_api::resources::for_storage_key(key),
             stored,
             kind,
-            decoded: OnceLock::new(),
+            line: OnceLock::new(),
+            attributes: OnceLock::new(),
         }
     }
 
-    /// Decodes the stored value once, sets its `resourceVersion` and keeps what
-    /// watchers need.
-    fn decoded(&self) -> Option<&Decoded> {
-        self.decoded
+    /// The object's watch line, written once from the stored bytes with its
+    /// `resourceVersion` (decoded and encoded only if the bytes are unusual).
+    fn cached_line(&self) -> Option<&Line> {
+        self.line
+            .get_or_init(|| {
+                let json = match object::encode_at(&self.stored, self.revision) {
+                    Some(json) => json,
+                    None => {
+                        serde_json::to_vec(&object::decode_at(&self.stored, self.revision).ok()?)
+                            .ok()?
+                    }
+                };
+                let (line, json) = watch_line(self.kind, &json);
+                Some(Line { line, json })
+            })
+            .as_ref()
+    }
+
+    /// What selectors read, decoded once.
+    fn attributes(&self) -> Option<&Attributes> {
+        self.attributes
             .get_or_init(|| {
                 let obj = object::decode_at(&self.stored, self.revision).ok()?;
-                let json = serde_json::to_vec(&obj).ok()?;
-                let (line, range) = watch_line(self.kind, &json);
-                Some(Decoded {
-                    line,
-                    json: range,
+                Some(Attributes {
                     labels: object::labels(&obj),
                     fields: self
                         .info
@@ -109,40 +129,39 @@ impl CachedObject {
 
     /// The object decoded again, for the rare reader that needs more than selectors.
     pub fn value(&self) -> Option<Value> {
-        let decoded = self.decoded()?;
-        serde_json::from_slice(&decoded.line[decoded.json.clone()]).ok()
+        object::decode_at(&self.stored, self.revision).ok()
     }
 
     /// A selectable field's value ("" if the kind has no such field).
     pub fn field(&self, field: &str) -> &str {
-        self.decoded().map_or("", |d| d.fields.get(field))
+        self.attributes().map_or("", |a| a.fields.get(field))
     }
 
     fn matches(&self, info: &ResourceInfo, params: &ListParams) -> bool {
         if params.label_selector.is_none() && params.field_selector.is_none() {
             return true;
         }
-        let Some(decoded) = self.decoded() else {
+        let Some(attributes) = self.attributes() else {
             return false;
         };
         params
             .label_selector
             .as_ref()
-            .is_none_or(|s| s.matches(&decoded.labels))
+            .is_none_or(|s| s.matches(&attributes.labels))
             && params
                 .field_selector
                 .as_ref()
-                .is_none_or(|f| f.matches_set(info, &decoded.fields))
+                .is_none_or(|f| f.matches_set(info, &attributes.fields))
     }
 
     /// The watch line for this object as `kind`: the cached one when it was first sent
     /// that way (nearly always), else a copy.
     fn line(&self, kind: &'static str) -> Option<Bytes> {
-        let decoded = self.decoded()?;
+        let cached = self.cached_line()?;
         Some(if kind == self.kind {
-            decoded.line.clone()
+            cached.line.clone()
         } else {
-            watch_line(kind, &decoded.line[decoded.json.clone()]).0
+            watch_line(kind, &cached.line[cached.json.clone()]).0
         })
     }
 }

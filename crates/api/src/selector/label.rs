@@ -153,15 +153,8 @@ impl Requirement {
 
     /// Upstream's `Requirement.Matches`: a missing key satisfies only `!=`, `notin` and `!`;
     /// `>`/`<` compare as 64-bit integers and fail on anything unparsable.
-    pub fn matches(&self, labels: &Map<String, Value>) -> bool {
-        // Objects carry a few labels: comparing their keys costs less than hashing ours,
-        // and a LIST matches every object of its prefix.
-        let label = if labels.len() <= 8 {
-            labels.iter().find(|(k, _)| **k == self.key).map(|(_, v)| v)
-        } else {
-            labels.get(&self.key)
-        }
-        .and_then(Value::as_str);
+    pub fn matches(&self, labels: &(impl Labels + ?Sized)) -> bool {
+        let label = labels.label(&self.key);
         let has = |v: &str| self.values.iter().any(|x| x == v);
         match self.operator {
             Operator::In | Operator::Equals | Operator::DoubleEquals => label.is_some_and(has),
@@ -185,6 +178,70 @@ impl Requirement {
                 }
             }
         }
+    }
+}
+
+/// An object's labels as a selector reads them: the value of one key, if it has that
+/// key with a string value.
+pub trait Labels {
+    fn label(&self, key: &str) -> Option<&str>;
+}
+
+/// `metadata.labels` as JSON.
+impl Labels for Map<String, Value> {
+    fn label(&self, key: &str) -> Option<&str> {
+        // Objects carry a few labels: comparing their keys costs less than hashing ours,
+        // and a LIST matches every object of its prefix.
+        if self.len() <= 8 {
+            self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        } else {
+            self.get(key)
+        }
+        .and_then(Value::as_str)
+    }
+}
+
+/// Labels packed into one allocation (each key and value as a 4-byte length and its
+/// bytes), for objects kept in memory to be matched many times: one read of memory
+/// per object instead of one per map, key and value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PackedLabels(Box<[u8]>);
+
+impl PackedLabels {
+    /// Packs the labels with string values (a selector sees no other kind).
+    pub fn pack(labels: &Map<String, Value>) -> PackedLabels {
+        let mut packed = Vec::new();
+        for (key, value) in labels {
+            let Some(value) = value.as_str() else {
+                continue;
+            };
+            for part in [key.as_str(), value] {
+                let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
+                packed.extend_from_slice(&len.to_le_bytes());
+                packed.extend_from_slice(&part.as_bytes()[..len as usize]);
+            }
+        }
+        PackedLabels(packed.into_boxed_slice())
+    }
+}
+
+impl Labels for PackedLabels {
+    fn label(&self, key: &str) -> Option<&str> {
+        /// The next length-prefixed part and what follows it.
+        fn take(packed: &[u8]) -> Option<(&[u8], &[u8])> {
+            let (len, rest) = packed.split_first_chunk::<4>()?;
+            let len = u32::from_le_bytes(*len) as usize;
+            (rest.len() >= len).then(|| rest.split_at(len))
+        }
+        let mut rest: &[u8] = &self.0;
+        while let Some((k, after)) = take(rest) {
+            let (value, after) = take(after)?;
+            if k == key.as_bytes() {
+                return std::str::from_utf8(value).ok();
+            }
+            rest = after;
+        }
+        None
     }
 }
 
@@ -332,7 +389,7 @@ impl LabelSelector {
 
     /// Whether an object with these labels (`metadata.labels`; pass an empty map when
     /// missing) is selected.
-    pub fn matches(&self, labels: &Map<String, Value>) -> bool {
+    pub fn matches(&self, labels: &(impl Labels + ?Sized)) -> bool {
         !self.nothing && self.requirements.iter().all(|r| r.matches(labels))
     }
 

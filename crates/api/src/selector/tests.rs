@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{FieldSelector, FieldSet, LabelSelector};
+use super::{FieldSelector, FieldSet, LabelSelector, Labels, PackedLabels};
 use crate::resources::{ResourceInfo, find};
 
 const NAME_PART_REGEX: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
@@ -458,7 +458,17 @@ fn label_matching_agrees_for_few_and_many_labels() {
         }
         set.insert("app".into(), json!("web"));
         let n = set.len();
-        let selects = |s: &str| LabelSelector::parse(s).expect("selector").matches(&set);
+        let packed = PackedLabels::pack(&set);
+        let selects = |s: &str| {
+            let selector = LabelSelector::parse(s).expect("selector");
+            let from_map = selector.matches(&set);
+            assert_eq!(
+                selector.matches(&packed),
+                from_map,
+                "{s}: packed and map agree"
+            );
+            from_map
+        };
         assert!(selects("app=web"), "{n} labels");
         assert!(selects("app in (db,web),!absent"), "{n} labels");
         assert!(!selects("app=db"), "{n} labels");
@@ -468,4 +478,24 @@ fn label_matching_agrees_for_few_and_many_labels() {
             assert!(selects("k0=v0"), "{n} labels");
         }
     }
+}
+
+#[test]
+fn packed_labels_read_back_what_was_packed() {
+    let labels = json!({"app": "web", "": "empty key", "tier": "", "n": 3, "é": "ü"});
+    let Some(labels) = labels.as_object() else {
+        panic!("an object");
+    };
+    let packed = PackedLabels::pack(labels);
+    assert_eq!(packed.label("app"), Some("web"));
+    assert_eq!(packed.label(""), Some("empty key"));
+    assert_eq!(packed.label("tier"), Some(""));
+    assert_eq!(packed.label("é"), Some("ü"));
+    assert_eq!(
+        packed.label("n"),
+        None,
+        "a value that is not a string is no label"
+    );
+    assert_eq!(packed.label("ap"), None);
+    assert_eq!(PackedLabels::default().label("app"), None);
 }
