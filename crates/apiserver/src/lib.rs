@@ -74,8 +74,7 @@ pub async fn build(
         store.clone(),
         config.toleration_seconds,
     ));
-    registry.follow_store();
-    let watch_cache = watch::WatchCache::start(store)
+    let watch_cache = watch::WatchCache::start(store, registry.current_state())
         .await
         .map_err(|e| ApiError::unavailable(format!("starting the watch cache: {e}")))?;
     let auth = auth::AuthState::new(config.auth).map_err(ApiError::internal)?;

@@ -121,11 +121,11 @@ impl Registry {
         }
     }
 
-    /// Starts keeping the current state of every object in memory (LISTs of the
-    /// latest state are answered from it once it has caught up; until then, and
-    /// without this, from the store).
-    pub fn follow_store(&self) {
-        self.current.follow(self.store.clone());
+    /// The latest state of every object, which the watch cache keeps; LISTs of the
+    /// latest state are answered from it once it is built (until then, and for a
+    /// registry without a watch cache, from the store).
+    pub fn current_state(&self) -> Arc<crate::current::CurrentState> {
+        self.current.clone()
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -20,6 +20,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_stream::wrappers::ReceiverStream;
 
+use crate::current::CurrentState;
 use crate::error::ApiError;
 use crate::object;
 use crate::registry::{EncodedObject, ListParams, Registry};
@@ -59,7 +60,7 @@ pub struct CachedEvent {
 pub struct CachedObject {
     revision: i64,
     info: Option<&'static ResourceInfo>,
-    stored: Bytes,
+    pub(crate) stored: Bytes,
     /// The `type` of the line it is first sent in.
     kind: &'static str,
     /// `None` inside if the stored bytes do not decode (never written by this server).
@@ -111,11 +112,16 @@ impl CachedObject {
             .as_ref()
     }
 
-    /// What selectors read, decoded once.
+    /// What selectors read, decoded once; the line too, from the same decoding, if no
+    /// watcher has asked for it yet (a watcher with selectors asks for these first).
     fn attributes(&self) -> Option<&Attributes> {
         self.attributes
             .get_or_init(|| {
                 let obj = object::decode_at(&self.stored, self.revision).ok()?;
+                self.line.get_or_init(|| {
+                    let (line, json) = watch_line(self.kind, &serde_json::to_vec(&obj).ok()?);
+                    Some(Line { line, json })
+                });
                 Some(Attributes {
                     labels: object::labels(&obj),
                     fields: self
@@ -223,11 +229,17 @@ impl Ring {
 pub struct WatchCache {
     ring: Mutex<Ring>,
     tx: broadcast::Sender<Arc<CachedEvent>>,
+    /// Fed every batch under the ring's lock, so LISTs can be answered from memory.
+    current: Arc<CurrentState>,
 }
 
 impl WatchCache {
-    /// Starts the cache, following the store from its oldest retained revision.
-    pub async fn start(store: Arc<dyn Store>) -> Result<Arc<WatchCache>, bosun_store::StoreError> {
+    /// Starts the cache, following the store from its oldest retained revision, and
+    /// builds `current` (the latest state, for LISTs) from a read of the store.
+    pub async fn start(
+        store: Arc<dyn Store>,
+        current: Arc<CurrentState>,
+    ) -> Result<Arc<WatchCache>, bosun_store::StoreError> {
         let from = store.compacted_revision().await?;
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
         let cache = Arc::new(WatchCache {
@@ -238,8 +250,10 @@ impl WatchCache {
                 latest: from,
             }),
             tx,
+            current,
         });
         let stream = store.watch("/registry/", from).await?;
+        tokio::spawn(build_current(Arc::downgrade(&cache), store.clone()));
         let weak = Arc::downgrade(&cache);
         tokio::spawn(async move {
             let mut stream = stream;
@@ -269,6 +283,7 @@ impl WatchCache {
                         match store.current_revision().await {
                             Ok(now) => {
                                 cache.reset(now);
+                                tokio::spawn(build_current(Arc::downgrade(&cache), store.clone()));
                                 now
                             }
                             Err(_) => {
@@ -302,6 +317,7 @@ impl WatchCache {
 
     fn reset(&self, now: i64) {
         let mut ring = self.lock();
+        self.current.invalidate();
         ring.events.clear();
         ring.current.clear();
         ring.start = now;
@@ -310,6 +326,7 @@ impl WatchCache {
 
     fn ingest(&self, batch: Vec<bosun_store::Event>) {
         let mut ring = self.lock();
+        self.current.apply(&batch);
         for event in batch {
             let kind = match (event.kind, &event.prev) {
                 (EventKind::Delete, _) => "DELETED",
@@ -398,6 +415,33 @@ impl WatchCache {
         }
         let from = ring.events.partition_point(|e| e.revision <= position);
         Ok(ring.events.range(from..).cloned().collect())
+    }
+}
+
+/// Reads the store and installs it as the current state, with the ring's events
+/// since the read; again if the ring no longer reaches back to the read.
+async fn build_current(cache: std::sync::Weak<WatchCache>, store: Arc<dyn Store>) {
+    loop {
+        let read = match CurrentState::read_store(store.as_ref()).await {
+            Ok(read) => read,
+            Err(err) => {
+                tracing::debug!(%err, "reading the store for the current state");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        let Some(cache) = cache.upgrade() else { return };
+        let ring = cache.lock();
+        if read.revision < ring.start {
+            continue;
+        }
+        let from = ring.events.partition_point(|e| e.revision <= read.revision);
+        let since = ring
+            .events
+            .range(from..)
+            .map(|e| (e.kind, e.key.as_str(), e.revision, &e.object.stored));
+        cache.current.install(read, since);
+        return;
     }
 }
 
