@@ -148,7 +148,7 @@ pub async fn api(args: ApiBenchArgs) -> Result<()> {
     );
     println!(
         "{:<34} {:>12.1}",
-        "server RSS after creates (MiB)",
+        "server RSS after the mixed phase (MiB)",
         busy_rss as f64 / 1024.0
     );
     println!(
