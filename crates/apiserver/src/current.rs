@@ -11,7 +11,7 @@
 //! the registry reads at the start of the LIST, so the answer holds every write that
 //! was acknowledged before the request. When the state does not catch up within
 //! [`CATCH_UP`] (the store's newest revision can be a key outside `/registry/`, which
-//! this watch never sees) or is being rebuilt, the LIST goes to the store as before.
+//! the watch of `/registry/` never delivers) or is being rebuilt, the LIST goes to the store as before.
 //!
 //! Values are the store's own `Bytes` (shared, never copied) and labels are parsed
 //! once per version, by the first label-selected LIST that visits it. Without this,
@@ -20,7 +20,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, RwLock, RwLockWriteGuard};
 use std::time::Duration;
 
 use bosun_api::resources::ResourceInfo;
@@ -180,9 +180,7 @@ impl CurrentState {
             by_key: read.by_key,
         };
         objects.apply(since);
-        let revision = objects.revision;
-        drop(objects);
-        self.revision.send_replace(Some(revision));
+        self.publish(objects);
     }
 
     /// Applies one batch of the store's watch (once the state is installed).
@@ -196,6 +194,11 @@ impl CurrentState {
                 .iter()
                 .map(|e| (e.kind, e.kv.key.as_str(), e.kv.mod_revision, &e.kv.value)),
         );
+        self.publish(objects);
+    }
+
+    /// Releases the state and tells waiting LISTs the revision it is now at.
+    fn publish(&self, objects: RwLockWriteGuard<'_, Objects>) {
         let revision = objects.revision;
         drop(objects);
         self.revision.send_replace(Some(revision));
@@ -354,7 +357,7 @@ mod tests {
         let cache = WatchCache::start(store.clone(), cached.current_state())
             .await
             .expect("watch cache");
-        let mut built = cached.current.revision.subscribe();
+        let mut built = cached.current_state().revision.subscribe();
         tokio::time::timeout(Duration::from_secs(5), built.wait_for(Option::is_some))
             .await
             .expect("the state is built")
@@ -442,7 +445,7 @@ mod tests {
         for ns in [None, Some("default"), Some("other"), Some("empty")] {
             for params in &cases {
                 let from_memory = cached
-                    .current
+                    .current_state()
                     .list(pods(), ns, params, target)
                     .await
                     .expect("list")
@@ -568,7 +571,7 @@ mod tests {
             assert!(page.revision >= revision);
         }
         // Answered from memory, not only correct: the state is at the last write.
-        assert_eq!(*cached.current.revision.borrow(), Some(revision));
+        assert_eq!(*cached.current_state().revision.borrow(), Some(revision));
     }
 
     #[tokio::test]
@@ -581,7 +584,7 @@ mod tests {
             .expect("create");
         let params = ListParams::default();
         let ahead = cached
-            .current
+            .current_state()
             .list::<Value>(pods(), None, &params, written.mod_revision + 1)
             .await
             .expect("list");
@@ -594,7 +597,7 @@ mod tests {
             ..Default::default()
         };
         let exact = cached
-            .current
+            .current_state()
             .list::<Value>(pods(), None, &paged, written.mod_revision)
             .await
             .expect("list");
@@ -603,7 +606,7 @@ mod tests {
             "a LIST at an exact revision reads the store"
         );
         let now = cached
-            .current
+            .current_state()
             .list::<Value>(pods(), None, &params, written.mod_revision)
             .await
             .expect("list");

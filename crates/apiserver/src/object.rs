@@ -127,6 +127,14 @@ pub fn encode_at(stored: &[u8], revision: i64) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// [`encode_at`], or for bytes it cannot splice, the object decoded and encoded.
+pub fn client_json(stored: &[u8], revision: i64) -> ApiResult<Vec<u8>> {
+    match encode_at(stored, revision) {
+        Some(json) => Ok(json),
+        None => Ok(serde_json::to_vec(&decode_at(stored, revision)?).unwrap_or_default()),
+    }
+}
+
 /// Only the labels of a stored object, without building the rest of it: the rest is
 /// skipped by the parser, so a label-selected LIST decodes in full only what it returns.
 pub fn stored_labels(bytes: &[u8]) -> ApiResult<Map<String, Value>> {

@@ -104,7 +104,7 @@ pub struct Registry {
     store: Arc<dyn Store>,
     labels: object::LabelCache,
     /// The latest version of every object, for LISTs of the current state.
-    pub(crate) current: Arc<crate::current::CurrentState>,
+    current: Arc<crate::current::CurrentState>,
     toleration_seconds: bosun_api::defaults::TolerationSeconds,
 }
 
@@ -156,10 +156,7 @@ impl Registry {
         name: &str,
     ) -> ApiResult<Vec<u8>> {
         let kv = self.get_stored(info, ns, name).await?;
-        match object::encode_at(&kv.value, kv.mod_revision) {
-            Some(json) => Ok(json),
-            None => Ok(serde_json::to_vec(&object::decode(&kv)?).unwrap_or_default()),
-        }
+        object::client_json(&kv.value, kv.mod_revision)
     }
 
     async fn get_stored(
@@ -843,8 +840,8 @@ impl ListItem for EncodedObject {
     ) -> ApiResult<Option<EncodedObject>> {
         let needs_object =
             params.field_selector.is_some() || (params.label_selector.is_some() && !labels_matched);
-        if !needs_object && let Some(json) = object::encode_at(stored, revision) {
-            return Ok(Some(EncodedObject(json)));
+        if !needs_object {
+            return object::client_json(stored, revision).map(|json| Some(EncodedObject(json)));
         }
         Ok(
             Value::select(info, params, stored, revision, labels_matched)?

@@ -64,7 +64,7 @@ pub async fn handle(
             Ok(written_response(StatusCode::CREATED, written))
         }
         (Method::DELETE, None, None) => delete_collection(state, info, ns, query, &body).await,
-        (Method::GET, Some(name), None | Some("status")) if accept == Accept::Json => {
+        (Method::GET, Some(name), None | Some("status")) if accept != Accept::Table => {
             let json = registry.get_encoded(info, ns, name).await?;
             Ok(json_bytes_response(StatusCode::OK, json))
         }

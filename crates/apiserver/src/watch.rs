@@ -99,13 +99,7 @@ impl CachedObject {
     fn cached_line(&self) -> Option<&Line> {
         self.line
             .get_or_init(|| {
-                let json = match object::encode_at(&self.stored, self.revision) {
-                    Some(json) => json,
-                    None => {
-                        serde_json::to_vec(&object::decode_at(&self.stored, self.revision).ok()?)
-                            .ok()?
-                    }
-                };
+                let json = object::client_json(&self.stored, self.revision).ok()?;
                 let (line, json) = watch_line(self.kind, &json);
                 Some(Line { line, json })
             })
