@@ -4,10 +4,12 @@
 //! (decoded once) and a broadcast channel; every client watch is served from these, so
 //! a thousand watchers cost one store watch, not a thousand. A client resuming from a
 //! revision older than the ring's start gets upstream's `410 Expired` as an `ERROR`
-//! event, and relists.
+//! event, and relists. So does every live watch when the cache itself loses history
+//! (its store watch fell behind compaction): no watch ever skips an event silently.
 
 use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -225,6 +227,10 @@ pub struct WatchCache {
     tx: broadcast::Sender<Arc<CachedEvent>>,
     /// Fed every batch under the ring's lock, so LISTs can be answered from memory.
     current: Arc<CurrentState>,
+    /// Counts resets (history lost to compaction). A live watch that began under an
+    /// older count may have missed events it can never get, so it ends with `410` and
+    /// its client relists. Written under the ring's lock, read without it.
+    resets: AtomicU64,
 }
 
 impl WatchCache {
@@ -245,6 +251,7 @@ impl WatchCache {
             }),
             tx,
             current,
+            resets: AtomicU64::new(0),
         });
         let stream = store.watch("/registry/", from).await?;
         tokio::spawn(build_current(Arc::downgrade(&cache), store.clone()));
@@ -309,8 +316,12 @@ impl WatchCache {
         self.ring.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Starts over from `now` after the history since `latest` was compacted away.
+    /// Every live watch ends with `410` at its next event or bookmark: the events in
+    /// between are gone, and a watch that went on would silently skip them.
     fn reset(&self, now: i64) {
         let mut ring = self.lock();
+        self.resets.fetch_add(1, Ordering::Release);
         self.current.invalidate();
         ring.events.clear();
         ring.current.clear();
@@ -389,8 +400,14 @@ impl WatchCache {
     }
 
     /// Every change from now on (for the server's own loops).
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<CachedEvent>> {
-        self.tx.subscribe()
+    pub fn subscribe(self: &Arc<Self>) -> Subscription {
+        // Under the lock, so the reset count belongs to the first event received.
+        let _ring = self.lock();
+        Subscription {
+            live: self.tx.subscribe(),
+            resets: self.resets.load(Ordering::Acquire),
+            cache: self.clone(),
+        }
     }
 
     pub fn latest_revision(&self) -> i64 {
@@ -398,17 +415,23 @@ impl WatchCache {
     }
 
     /// The ring's events after `position`, or upstream's `410 Expired` if the ring no
-    /// longer reaches back that far.
-    fn events_after(&self, position: i64) -> Result<Vec<Arc<CachedEvent>>, ApiError> {
+    /// longer reaches back that far; and the reset count they belong to.
+    fn events_after(&self, position: i64) -> Result<(Vec<Arc<CachedEvent>>, u64), ApiError> {
         let ring = self.lock();
         if position < ring.start {
-            return Err(ApiError::gone(format!(
-                "too old resource version: {position} ({})",
-                ring.start
-            )));
+            return Err(too_old(position, ring.start));
         }
         let from = ring.events.partition_point(|e| e.revision <= position);
-        Ok(ring.events.range(from..).cloned().collect())
+        let resets = self.resets.load(Ordering::Acquire);
+        Ok((ring.events.range(from..).cloned().collect(), resets))
+    }
+
+    /// `410` for a watch at `position` if the cache was reset since `resets`.
+    fn check_not_reset(&self, position: i64, resets: u64) -> Result<(), ApiError> {
+        if self.resets.load(Ordering::Acquire) == resets {
+            return Ok(());
+        }
+        Err(too_old(position, self.lock().start))
     }
 }
 
@@ -437,6 +460,44 @@ async fn build_current(cache: std::sync::Weak<WatchCache>, store: Arc<dyn Store>
         cache.current.install(read, since);
         return;
     }
+}
+
+/// The server's own loops' view of every change: a broadcast receiver that also
+/// reports lost history (a reset of the cache) as `Lagged`, which each loop already
+/// answers by reading everything again.
+pub struct Subscription {
+    live: broadcast::Receiver<Arc<CachedEvent>>,
+    resets: u64,
+    cache: Arc<WatchCache>,
+}
+
+impl Subscription {
+    pub async fn recv(&mut self) -> Result<Arc<CachedEvent>, broadcast::error::RecvError> {
+        let event = self.live.recv().await;
+        self.reset_as_lag()?;
+        event
+    }
+
+    pub fn try_recv(&mut self) -> Result<Arc<CachedEvent>, broadcast::error::TryRecvError> {
+        let event = self.live.try_recv();
+        if self.reset_as_lag().is_err() {
+            return Err(broadcast::error::TryRecvError::Lagged(0));
+        }
+        event
+    }
+
+    fn reset_as_lag(&mut self) -> Result<(), broadcast::error::RecvError> {
+        let resets = self.cache.resets.load(Ordering::Acquire);
+        if resets == self.resets {
+            return Ok(());
+        }
+        self.resets = resets;
+        Err(broadcast::error::RecvError::Lagged(0))
+    }
+}
+
+fn too_old(position: i64, start: i64) -> ApiError {
+    ApiError::gone(format!("too old resource version: {position} ({start})"))
 }
 
 /// How each watch event's object is rendered.
@@ -482,8 +543,9 @@ pub fn serve(
             return;
         };
         match cache.events_after(position) {
-            Ok(backlog) => {
-                let _ = to_live.send(LiveWatch::new(cache, req, live, position, backlog));
+            Ok((backlog, resets)) => {
+                let watch = LiveWatch::new(cache, req, live, position, backlog, resets);
+                let _ = to_live.send(watch);
             }
             Err(err) => {
                 let _ = send(&tx, &req, "ERROR", &err.status()).await;
@@ -601,6 +663,8 @@ struct LiveWatch {
     /// start revision, or after this watch's position when it fell behind the
     /// broadcast channel.
     catching_up: VecDeque<Arc<CachedEvent>>,
+    /// The cache's reset count when this watch's history was whole.
+    resets: u64,
     ended: bool,
 }
 
@@ -611,6 +675,7 @@ impl LiveWatch {
         live: broadcast::Receiver<Arc<CachedEvent>>,
         position: i64,
         backlog: Vec<Arc<CachedEvent>>,
+        resets: u64,
     ) -> LiveWatch {
         let mut bookmarks = tokio::time::interval(BOOKMARK_INTERVAL);
         bookmarks.reset();
@@ -623,6 +688,7 @@ impl LiveWatch {
             position,
             bookmarks,
             catching_up: backlog.into(),
+            resets,
             ended: false,
         }
     }
@@ -641,6 +707,9 @@ impl LiveWatch {
             tokio::select! {
                 received = self.live.recv() => match received {
                     Ok(event) => {
+                        if let Some(gone) = self.end_if_reset() {
+                            return Some(gone);
+                        }
                         if let Some(line) = self.advance(&event) {
                             return Some(line);
                         }
@@ -650,8 +719,11 @@ impl LiveWatch {
                         // is in the ring unless that moved on too; only then must it
                         // relist. (Events the receiver still holds come again after
                         // these and are skipped by revision.)
+                        if let Some(gone) = self.end_if_reset() {
+                            return Some(gone);
+                        }
                         match self.cache.events_after(self.position) {
-                            Ok(missed) => self.catching_up = missed.into(),
+                            Ok((missed, _)) => self.catching_up = missed.into(),
                             Err(err) => {
                                 self.ended = true;
                                 return Some(render(&self.req, "ERROR", &err.status()));
@@ -661,6 +733,9 @@ impl LiveWatch {
                     Err(broadcast::error::RecvError::Closed) => return None,
                 },
                 _ = self.bookmarks.tick(), if self.req.allow_bookmarks => {
+                    if let Some(gone) = self.end_if_reset() {
+                        return Some(gone);
+                    }
                     // A bookmark promises the client every event up to its revision: the
                     // latest revision only when nothing for this watch is still queued
                     // (the cache sends an event before it reports its revision as latest),
@@ -677,6 +752,16 @@ impl LiveWatch {
                 () = &mut self.deadline => return None,
             }
         }
+    }
+
+    /// The `410` that ends this watch if the cache lost history since it began.
+    fn end_if_reset(&mut self) -> Option<Bytes> {
+        let err = self
+            .cache
+            .check_not_reset(self.position, self.resets)
+            .err()?;
+        self.ended = true;
+        Some(render(&self.req, "ERROR", &err.status()))
     }
 
     /// Moves past `event`; its line if this watch sends it.
@@ -714,4 +799,105 @@ fn event_line(req: &WatchRequest, event: &CachedEvent) -> Option<Bytes> {
         Render::Object => event.object.line(kind)?,
         Render::Table { .. } => render(req, kind, &event.object.value()?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bosun_store::EmbeddedStore;
+
+    fn config_maps() -> &'static ResourceInfo {
+        bosun_api::resources::find("", "v1", "configmaps").expect("configmaps")
+    }
+
+    async fn write(store: &dyn Store, name: &str) -> i64 {
+        let key = config_maps().storage_key(Some("default"), name);
+        let body = json!({"apiVersion": "v1", "kind": "ConfigMap",
+                          "metadata": {"name": name, "namespace": "default"}});
+        store
+            .create(&key, Bytes::from(body.to_string()))
+            .await
+            .expect("create")
+            .mod_revision
+    }
+
+    async fn next_line(stream: &mut (impl Stream<Item = Bytes> + Unpin)) -> Option<Value> {
+        let line = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .expect("a line within 5 s")?;
+        Some(serde_json::from_slice(&line).expect("a JSON line"))
+    }
+
+    /// History lost to compaction is never skipped silently: a live watch ends with
+    /// `410 Expired` (its client relists), where it used to go on from the new start
+    /// and never see the events in between.
+    #[tokio::test]
+    async fn a_live_watch_ends_with_410_when_the_cache_loses_history() {
+        let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
+        let registry = Arc::new(Registry::new(store.clone(), Default::default()));
+        let cache = WatchCache::start(store.clone(), registry.current_state())
+            .await
+            .expect("watch cache");
+        let first = write(store.as_ref(), "a").await;
+        let request = || WatchRequest {
+            info: config_maps(),
+            namespace: Some("default".into()),
+            params: ListParams::default(),
+            resource_version: Some(first),
+            send_initial_events: false,
+            allow_bookmarks: false,
+            timeout: Duration::from_secs(30),
+            render: Render::Object,
+            guard: crate::metrics::Metrics::default().watch_opened(),
+        };
+        let mut before = Box::pin(serve(cache.clone(), registry.clone(), request()));
+        let mut server_loop = cache.subscribe();
+        let second = write(store.as_ref(), "b").await;
+        let added = next_line(&mut before).await.expect("an event");
+        assert_eq!(added["type"], "ADDED");
+        assert_eq!(added["object"]["metadata"]["name"], "b");
+
+        // (a's event may come first: the cache ingests it after the write returns.)
+        let mut event = server_loop.recv().await.expect("an event");
+        if event.revision == first {
+            event = server_loop.recv().await.expect("b's event");
+        }
+        assert_eq!(event.revision, second);
+
+        // As the store-watch loop does when its history was compacted away.
+        cache.reset(second);
+        write(store.as_ref(), "c").await;
+        // The server's own loops read it as a lag (and read everything again).
+        assert!(matches!(
+            server_loop.recv().await,
+            Err(broadcast::error::RecvError::Lagged(_))
+        ));
+
+        let gone = next_line(&mut before).await.expect("an event");
+        assert_eq!(gone["type"], "ERROR", "{gone}");
+        assert_eq!(gone["object"]["code"], 410, "{gone}");
+        assert_eq!(gone["object"]["reason"], "Expired", "{gone}");
+        assert_eq!(next_line(&mut before).await, None, "the watch ended");
+
+        // A watch from before the new start is refused; one from it goes on.
+        let mut stale = Box::pin(serve(cache.clone(), registry.clone(), request()));
+        let refused = next_line(&mut stale).await.expect("an event");
+        assert_eq!(refused["object"]["code"], 410, "{refused}");
+        let mut fresh = Box::pin(serve(
+            cache.clone(),
+            registry,
+            WatchRequest {
+                resource_version: Some(second),
+                ..request()
+            },
+        ));
+        write(store.as_ref(), "d").await;
+        for name in ["c", "d"] {
+            let seen = next_line(&mut fresh).await.expect("an event");
+            assert_eq!(seen["object"]["metadata"]["name"], name, "{seen}");
+        }
+        // The lag report took c's event's place; the loop goes on with the next.
+        let event = server_loop.recv().await.expect("d's event");
+        assert_eq!(event.revision, second + 2);
+    }
 }
