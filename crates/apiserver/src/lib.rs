@@ -9,6 +9,7 @@
 pub mod admission;
 pub mod auth;
 mod current;
+mod deletion;
 pub mod discovery;
 pub mod error;
 pub mod exec;

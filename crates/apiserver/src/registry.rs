@@ -1,6 +1,7 @@
 //! The object lifecycle over the store, for every resource: server-set metadata,
 //! defaulting, validation, admission (namespace lifecycle, quota), optimistic
-//! concurrency, status/spec separation, finalizers and graceful deletion.
+//! concurrency, status/spec separation and finalizers (deletion itself is in
+//! `deletion.rs`).
 //!
 //! HTTP handlers and the server's internal loops both go through [`Registry`]; nothing
 //! else in the API server writes to the store.
@@ -17,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::object::{self, meta_mut};
 
 /// How long a patch is retried when a concurrent writer wins the compare-and-swap.
-const PATCH_RETRIES: usize = 8;
+pub(crate) const PATCH_RETRIES: usize = 8;
 
 /// Which part of an object a write may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +134,7 @@ impl Registry {
     }
 
     /// Deletes a stored object if it is still at `revision`.
-    async fn delete_stored(
+    pub(crate) async fn delete_stored(
         &self,
         key: &str,
         revision: i64,
@@ -601,136 +602,6 @@ impl Registry {
         }
         Err(ApiError::conflict(info, name))
     }
-
-    pub async fn delete(
-        &self,
-        info: &ResourceInfo,
-        ns: Option<&str>,
-        name: &str,
-        opts: &DeleteOptions,
-    ) -> ApiResult<Deleted> {
-        let current = self.get(info, ns, name).await?;
-        let meta = object::meta(&current).cloned().unwrap_or_default();
-        if let Some(uid) = &opts.precondition_uid
-            && meta.get("uid").and_then(Value::as_str) != Some(uid.as_str())
-        {
-            return Err(ApiError::conflict_message(
-                info,
-                name,
-                &format!(
-                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                    meta.get("uid").and_then(Value::as_str).unwrap_or("")
-                ),
-            ));
-        }
-        if let Some(rv) = &opts.precondition_resource_version
-            && meta.get("resourceVersion").and_then(Value::as_str) != Some(rv.as_str())
-        {
-            return Err(ApiError::conflict_message(
-                info,
-                name,
-                &format!(
-                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
-                    meta.get("resourceVersion")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                ),
-            ));
-        }
-        let key = info.storage_key(ns, name);
-        let current_rev = current_revision_of(&current);
-        let grace = graceful_period(info, &current, opts.grace_period_seconds);
-        // Upstream's default for core/v1 ReplicationControllers is to orphan; for
-        // everything else bosun serves it is background deletion.
-        let propagation = opts
-            .propagation
-            .unwrap_or(if info.plural == "replicationcontrollers" {
-                Propagation::Orphan
-            } else {
-                Propagation::Background
-            });
-        let gc_finalizer = match propagation {
-            Propagation::Orphan => Some(ORPHAN_FINALIZER),
-            Propagation::Foreground => Some(FOREGROUND_FINALIZER),
-            Propagation::Background => None,
-        };
-        let stored = current.clone();
-        let mut current = current;
-        if let Some(finalizer) = gc_finalizer
-            && !object::finalizers(&current).iter().any(|f| f == finalizer)
-        {
-            let mut finalizers = object::finalizers(&current);
-            finalizers.push(finalizer.to_string());
-            meta_mut(&mut current).insert("finalizers".into(), json!(finalizers));
-        }
-        let needs_wait = !object::finalizers(&current).is_empty()
-            || has_spec_finalizers(info, &current)
-            || grace.is_some_and(|g| g > 0);
-        if needs_wait {
-            let mut marked = current.clone();
-            let already = object::is_deleting(&current);
-            {
-                let m = meta_mut(&mut marked);
-                let grace = grace.unwrap_or(0);
-                if !already {
-                    m.insert(
-                        "deletionTimestamp".into(),
-                        json!(object::rfc3339_after(grace)),
-                    );
-                    m.insert("deletionGracePeriodSeconds".into(), json!(grace));
-                    if let Some(g) = m.get("generation").and_then(Value::as_i64) {
-                        m.insert("generation".into(), json!(g + 1));
-                    }
-                } else if let Some(existing) =
-                    m.get("deletionGracePeriodSeconds").and_then(Value::as_i64)
-                    && grace < existing
-                {
-                    // A shorter grace period may replace a longer one.
-                    m.insert(
-                        "deletionTimestamp".into(),
-                        json!(object::rfc3339_after(grace)),
-                    );
-                    m.insert("deletionGracePeriodSeconds".into(), json!(grace));
-                }
-                m.remove("resourceVersion");
-            }
-            if info.plural == "namespaces" {
-                marked["status"]["phase"] = json!("Terminating");
-            }
-            if opts.dry_run {
-                return Ok(Deleted::Pending(marked));
-            }
-            let finished = object::finalizers(&marked).is_empty()
-                && !has_spec_finalizers(info, &marked)
-                && grace == Some(0);
-            if finished {
-                let kv = self
-                    .delete_stored(&key, current_rev)
-                    .await
-                    .map_err(|e| ApiError::from_store(e, info, name))?;
-                return Ok(Deleted::Gone(object::decode(&kv)?));
-            }
-            let mut probe = marked.clone();
-            meta_mut(&mut probe).insert("resourceVersion".into(), json!(current_rev.to_string()));
-            if probe == stored {
-                return Ok(Deleted::Pending(stored));
-            }
-            let kv = self
-                .store
-                .update(&key, object::encode(&marked), current_rev)
-                .await
-                .map_err(|e| ApiError::from_store(e, info, name))?;
-            return Ok(Deleted::Pending(object::decode(&kv)?));
-        }
-        if opts.dry_run {
-            return Ok(Deleted::Gone(current));
-        }
-        let kv = self
-            .delete_stored(&key, current_rev)
-            .await
-            .map_err(|e| ApiError::from_store(e, info, name))?;
-        Ok(Deleted::Gone(object::decode(&kv)?))
-    }
 }
 
 /// Kinds whose `metadata.generation` tracks spec changes.
@@ -742,7 +613,7 @@ fn tracks_generation(info: &ResourceInfo) -> bool {
 }
 
 /// Whether a deleting object may go now: no finalizers left and no grace period running.
-fn deletion_complete(info: &ResourceInfo, obj: &Value) -> bool {
+pub(crate) fn deletion_complete(info: &ResourceInfo, obj: &Value) -> bool {
     object::is_deleting(obj)
         && object::finalizers(obj).is_empty()
         && !has_spec_finalizers(info, obj)
@@ -753,7 +624,7 @@ fn deletion_complete(info: &ResourceInfo, obj: &Value) -> bool {
             == 0
 }
 
-fn has_spec_finalizers(info: &ResourceInfo, obj: &Value) -> bool {
+pub(crate) fn has_spec_finalizers(info: &ResourceInfo, obj: &Value) -> bool {
     info.plural == "namespaces"
         && obj
             .pointer("/spec/finalizers")
@@ -761,32 +632,7 @@ fn has_spec_finalizers(info: &ResourceInfo, obj: &Value) -> bool {
             .is_some_and(|f| !f.is_empty())
 }
 
-/// The grace period a delete uses: only pods have one, and only once bound to a node
-/// and not yet finished (upstream deletes unbound or terminal pods at once).
-fn graceful_period(info: &ResourceInfo, obj: &Value, requested: Option<i64>) -> Option<i64> {
-    if info.plural != "pods" {
-        return None;
-    }
-    let bound = obj
-        .pointer("/spec/nodeName")
-        .and_then(Value::as_str)
-        .is_some_and(|n| !n.is_empty());
-    let phase = obj.pointer("/status/phase").and_then(Value::as_str);
-    if !bound || matches!(phase, Some("Succeeded" | "Failed")) {
-        return Some(0);
-    }
-    Some(
-        requested
-            .or_else(|| {
-                obj.pointer("/spec/terminationGracePeriodSeconds")
-                    .and_then(Value::as_i64)
-            })
-            .unwrap_or(30)
-            .max(0),
-    )
-}
-
-fn current_revision_of(obj: &Value) -> i64 {
+pub(crate) fn current_revision_of(obj: &Value) -> i64 {
     object::meta_str(obj, "resourceVersion")
         .and_then(|rv| rv.parse().ok())
         .unwrap_or(0)

@@ -66,7 +66,12 @@ impl TestServer {
             .args(extra)
             .arg("--data-dir")
             .arg(data_dir)
-            .env("BOSUN_LOG", "warn")
+            // `BOSUN_TEST_LOG` (e.g. `warn,bosun_controllers=debug`) shows a server's
+            // logs in a failing test's output.
+            .env(
+                "BOSUN_LOG",
+                std::env::var("BOSUN_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
