@@ -20,6 +20,8 @@ pub mod metrics;
 pub mod object;
 pub mod openapi;
 pub mod patch;
+#[cfg(test)]
+mod races_tests;
 pub mod registry;
 pub mod rest;
 pub mod subresources;

@@ -384,19 +384,38 @@ impl Registry {
         opts: &WriteOptions,
     ) -> ApiResult<Written> {
         let warnings = check_body(info, ns, Some(name), &mut obj, opts)?;
-        let current = self.get(info, ns, name).await?;
         let expected = object::meta_str(&obj, "resourceVersion")
             .filter(|rv| !rv.is_empty())
             .map(str::to_string);
-        if let Some(rv) = &expected
-            && Some(rv.as_str()) != object::meta_str(&current, "resourceVersion")
-        {
-            return Err(ApiError::conflict(info, name));
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let current = self.get(info, ns, name).await?;
+            if let Some(rv) = &expected
+                && Some(rv.as_str()) != object::meta_str(&current, "resourceVersion")
+            {
+                return Err(ApiError::conflict(info, name));
+            }
+            // A body without a resourceVersion is an unconditional update: a write
+            // that lands between the read and the compare-and-swap makes it read
+            // again, as upstream's storage does, rather than answer 409.
+            let retries = expected.is_none() && attempt < PATCH_RETRIES;
+            let body = if retries {
+                obj.clone()
+            } else {
+                std::mem::take(&mut obj)
+            };
+            match self
+                .write_update(info, ns, name, &current, body, part, opts)
+                .await
+            {
+                Err(e) if e.reason == "Conflict" && retries => {
+                    tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6))).await;
+                }
+                Err(e) => return Err(e),
+                Ok(object) => return Ok(Written { object, warnings }),
+            }
         }
-        let object = self
-            .write_update(info, ns, name, &current, obj, part, opts)
-            .await?;
-        Ok(Written { object, warnings })
     }
 
     /// Applies a patch to `part` of an object, retrying on write races.
