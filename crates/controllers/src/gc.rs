@@ -27,6 +27,9 @@ use crate::queue::WorkQueue;
 const ORPHAN: &str = "orphan";
 const FOREGROUND: &str = "foregroundDeletion";
 const WORKERS: usize = 4;
+/// Tries at a compare-and-swap that a concurrent writer keeps winning (upstream's
+/// `retry.DefaultBackoff` has 4).
+const CONFLICT_RETRIES: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -247,7 +250,7 @@ impl GarbageCollector {
                 json!({"metadata": {"ownerReferences": [{"$patch": "delete", "uid": uid}]}});
             ignore_not_found(self.patch(&dependent, Patch::Strategic(patch)).await)?;
         }
-        self.remove_finalizer(node, meta, ORPHAN).await
+        self.remove_finalizer(node, ORPHAN).await
     }
 
     async fn delete_dependents_first(
@@ -260,7 +263,7 @@ impl GarbageCollector {
         };
         let dependents = self.caches.dependents(ns, uid);
         if dependents.is_empty() {
-            return self.remove_finalizer(node, meta, FOREGROUND).await;
+            return self.remove_finalizer(node, FOREGROUND).await;
         }
         for dependent in dependents {
             let deleting = self
@@ -305,7 +308,7 @@ impl GarbageCollector {
             if alive == Some(true) {
                 continue;
             }
-            match self.live_owner(kind, &ns, &owner.name).await? {
+            match self.live_meta(kind, &ns, &owner.name).await? {
                 Some(live) if live.uid.as_deref() == Some(owner.uid.as_str()) => {
                     if live.deletion_timestamp.is_some() && has_finalizer(&live, FOREGROUND) {
                         foreground_owner = true;
@@ -334,7 +337,8 @@ impl GarbageCollector {
         Ok(())
     }
 
-    async fn live_owner(
+    /// The object's metadata as the API server has it now (`None` if it is gone).
+    async fn live_meta(
         &self,
         kind: Kind,
         ns: &str,
@@ -361,22 +365,37 @@ impl GarbageCollector {
         })
     }
 
-    async fn remove_finalizer(
-        &self,
-        node: &Node,
-        meta: &ObjectMeta,
-        finalizer: &str,
-    ) -> Result<(), kube::Error> {
-        let remaining: Vec<String> = meta
-            .finalizers
-            .iter()
-            .flatten()
-            .filter(|f| *f != finalizer)
-            .cloned()
-            .collect();
-        // The resourceVersion makes this a compare-and-swap: a stale view retries.
-        let patch = json!({"metadata": {"finalizers": remaining, "resourceVersion": meta.resource_version}});
-        ignore_not_found(self.patch(node, Patch::Merge(patch)).await)
+    /// Removes `finalizer` from the live object (as upstream's collector does, never
+    /// from the cache, whose copy is often a status write behind during a deletion),
+    /// with its resourceVersion as a compare-and-swap, re-reading on a conflict. A
+    /// stale cached version made every try a 409, and each pushed the key's back-off
+    /// further out, so a foreground deletion could wait for minutes.
+    async fn remove_finalizer(&self, node: &Node, finalizer: &str) -> Result<(), kube::Error> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let Some(live) = self
+                .live_meta(node.kind, &node.key.namespace, &node.key.name)
+                .await?
+            else {
+                return Ok(());
+            };
+            if !has_finalizer(&live, finalizer) {
+                return Ok(());
+            }
+            let remaining: Vec<&String> = live
+                .finalizers
+                .iter()
+                .flatten()
+                .filter(|f| *f != finalizer)
+                .collect();
+            let patch = json!({"metadata": {"finalizers": remaining, "resourceVersion": live.resource_version}});
+            match ignore_not_found(self.patch(node, Patch::Merge(patch)).await) {
+                Err(kube::Error::Api(status))
+                    if status.code == 409 && attempt < CONFLICT_RETRIES => {}
+                other => return other,
+            }
+        }
     }
 
     async fn patch(&self, node: &Node, patch: Patch<serde_json::Value>) -> Result<(), kube::Error> {
