@@ -134,6 +134,12 @@ impl CachedObject {
         object::decode_at(&self.stored, self.revision).ok()
     }
 
+    /// Whether the stored bytes hold `needle` anywhere: a cheap test that rules a
+    /// value out before decoding.
+    pub fn contains(&self, needle: &[u8]) -> bool {
+        memchr::memmem::find(&self.stored, needle).is_some()
+    }
+
     /// A selectable field's value ("" if the kind has no such field).
     pub fn field(&self, field: &str) -> &str {
         self.attributes().map_or("", |a| a.fields.get(field))
