@@ -501,21 +501,26 @@ impl Registry {
                 next
             }
             Part::Status => {
-                let mut next = current.clone();
-                match obj.get("status") {
-                    Some(status) => next["status"] = status.clone(),
-                    None => {
-                        if let Some(o) = next.as_object_mut() {
-                            o.remove("status");
-                        }
-                    }
+                // The stored object with the body's status, moved in: neither the old
+                // status nor the new one is copied.
+                let mut obj = obj;
+                let status = obj.as_object_mut().and_then(|o| o.remove("status"));
+                let mut next: serde_json::Map<String, Value> = current
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, _)| *k != "status")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                if let Some(status) = status {
+                    next.insert("status".into(), status);
                 }
-                next
+                Value::Object(next)
             }
         };
         // Server-owned metadata always comes from the stored object.
         {
-            let cur_meta = object::meta(current).cloned().unwrap_or_default();
+            let cur_meta = object::meta(current);
             let m = meta_mut(&mut next);
             for field in [
                 "uid",
@@ -526,7 +531,7 @@ impl Registry {
                 "namespace",
                 "name",
             ] {
-                match cur_meta.get(field) {
+                match cur_meta.and_then(|cur| cur.get(field)) {
                     Some(v) => m.insert(field.into(), v.clone()),
                     None => m.remove(field),
                 };
