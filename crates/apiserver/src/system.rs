@@ -342,9 +342,8 @@ fn releases_or_changes_quota(event: &crate::watch::CachedEvent) -> bool {
     }
     // Most pod writes are neither; the bytes say so without decoding the pod, which
     // was 6% of the server's time under a stream of writes.
-    let may_have_finished = |o: &crate::watch::CachedObject| {
-        o.contains(b"\"Succeeded\"") || o.contains(b"\"Failed\"")
-    };
+    let may_have_finished =
+        |o: &crate::watch::CachedObject| o.contains(b"\"Succeeded\"") || o.contains(b"\"Failed\"");
     event.key.starts_with("/registry/pods/")
         && may_have_finished(&event.object)
         && matches!(phase(&event.object), "Succeeded" | "Failed")
