@@ -225,17 +225,34 @@ impl PackedLabels {
     }
 }
 
+impl PackedLabels {
+    /// Every label, key and value, in the order they were packed.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut rest: &[u8] = &self.0;
+        std::iter::from_fn(move || {
+            let (key, after) = take_part(rest)?;
+            let (value, after) = take_part(after)?;
+            rest = after;
+            Some((
+                std::str::from_utf8(key).ok()?,
+                std::str::from_utf8(value).ok()?,
+            ))
+        })
+    }
+}
+
+/// The next length-prefixed part of packed labels, and what follows it.
+fn take_part(packed: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (len, rest) = packed.split_first_chunk::<4>()?;
+    let len = u32::from_le_bytes(*len) as usize;
+    (rest.len() >= len).then(|| rest.split_at(len))
+}
+
 impl Labels for PackedLabels {
     fn label(&self, key: &str) -> Option<&str> {
-        /// The next length-prefixed part and what follows it.
-        fn take(packed: &[u8]) -> Option<(&[u8], &[u8])> {
-            let (len, rest) = packed.split_first_chunk::<4>()?;
-            let len = u32::from_le_bytes(*len) as usize;
-            (rest.len() >= len).then(|| rest.split_at(len))
-        }
         let mut rest: &[u8] = &self.0;
-        while let Some((k, after)) = take(rest) {
-            let (value, after) = take(after)?;
+        while let Some((k, after)) = take_part(rest) {
+            let (value, after) = take_part(after)?;
             if k == key.as_bytes() {
                 return std::str::from_utf8(value).ok();
             }
@@ -391,6 +408,20 @@ impl LabelSelector {
     /// missing) is selected.
     pub fn matches(&self, labels: &(impl Labels + ?Sized)) -> bool {
         !self.nothing && self.requirements.iter().all(|r| r.matches(labels))
+    }
+
+    /// A label (key and value) every object this selector matches must carry, if it
+    /// has one: from `k=v`, `k==v` or `k in (v)`. An index of objects by label can
+    /// then offer only those as candidates.
+    pub fn required_label(&self) -> Option<(&str, &str)> {
+        self.requirements
+            .iter()
+            .find_map(|r| match (r.operator, r.values.as_slice()) {
+                (Operator::Equals | Operator::DoubleEquals | Operator::In, [only]) => {
+                    Some((r.key.as_str(), only.as_str()))
+                }
+                _ => None,
+            })
     }
 
     /// True when the selector does not restrict anything (upstream's `Empty()`; the

@@ -498,4 +498,36 @@ fn packed_labels_read_back_what_was_packed() {
     );
     assert_eq!(packed.label("ap"), None);
     assert_eq!(PackedLabels::default().label("app"), None);
+    let every: Vec<(&str, &str)> = packed.iter().collect();
+    assert_eq!(
+        every,
+        [("app", "web"), ("", "empty key"), ("tier", ""), ("é", "ü")]
+    );
+    assert_eq!(PackedLabels::default().iter().count(), 0);
+}
+
+#[test]
+fn a_required_label_comes_from_an_equality_or_a_one_value_set() {
+    let required = |s: &str| {
+        LabelSelector::parse(s)
+            .expect("selector")
+            .required_label()
+            .map(|(k, v)| format!("{k}={v}"))
+    };
+    assert_eq!(required("app=web").as_deref(), Some("app=web"));
+    assert_eq!(required("app==web").as_deref(), Some("app=web"));
+    assert_eq!(required("tier in (db)").as_deref(), Some("tier=db"));
+    assert_eq!(required("!x,env!=prod,app=web").as_deref(), Some("app=web"));
+    for none in [
+        "",
+        "app",
+        "!app",
+        "app!=web",
+        "app in (a,b)",
+        "app notin (a)",
+        "n>3",
+    ] {
+        assert_eq!(required(none), None, "{none}");
+    }
+    assert_eq!(LabelSelector::nothing().required_label(), None);
 }
