@@ -250,3 +250,30 @@ async fn an_update_without_a_resource_version_retries_and_one_with_it_is_409() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_failed_uid_precondition_is_answered_at_once_not_retried_as_a_race() {
+    let (registry, store, _) = racing(10).await;
+    let mut body = config_map("new", None);
+    body["metadata"]["uid"] = json!("someone-else");
+    let refused = registry
+        .update(
+            config_maps(),
+            Some("default"),
+            "cm",
+            body,
+            Part::Main,
+            &WriteOptions::default(),
+        )
+        .await
+        .err()
+        .map(|e| format!("{} {}", e.code, e.message));
+    assert_eq!(
+        refused.as_deref(),
+        Some(
+            "409 Operation cannot be fulfilled on configmaps \"cm\": Precondition failed: UID \
+             in precondition: someone-else, UID in object meta: u-1"
+        )
+    );
+    assert_eq!(store.races.load(Ordering::SeqCst), 9, "read once");
+}

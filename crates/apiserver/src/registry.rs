@@ -396,6 +396,8 @@ impl Registry {
             {
                 return Err(ApiError::conflict(info, name));
             }
+            // Checked here too, so a conflict from the write below is only ever a race.
+            uid_precondition(info, name, &obj, &current)?;
             // A body without a resourceVersion is an unconditional update: a write
             // that lands between the read and the compare-and-swap makes it read
             // again, as upstream's storage does, rather than answer 409.
@@ -472,19 +474,7 @@ impl Registry {
         part: Part,
         opts: &WriteOptions,
     ) -> ApiResult<Value> {
-        // A uid in the body is a precondition (controllers adopt with one).
-        if let Some(uid) = object::meta_str(&obj, "uid").filter(|u| !u.is_empty())
-            && Some(uid) != object::meta_str(current, "uid")
-        {
-            return Err(ApiError::conflict_message(
-                info,
-                name,
-                &format!(
-                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                    object::meta_str(current, "uid").unwrap_or("")
-                ),
-            ));
-        }
+        uid_precondition(info, name, &obj, current)?;
         let mut next = match part {
             Part::Main => {
                 let mut next = obj;
@@ -625,6 +615,28 @@ impl Registry {
             }
         }
         Err(ApiError::conflict(info, name))
+    }
+}
+
+/// A uid in a written body is a precondition (controllers adopt with one).
+fn uid_precondition(
+    info: &ResourceInfo,
+    name: &str,
+    obj: &Value,
+    current: &Value,
+) -> ApiResult<()> {
+    match object::meta_str(obj, "uid").filter(|u| !u.is_empty()) {
+        Some(uid) if Some(uid) != object::meta_str(current, "uid") => {
+            Err(ApiError::conflict_message(
+                info,
+                name,
+                &format!(
+                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                    object::meta_str(current, "uid").unwrap_or("")
+                ),
+            ))
+        }
+        _ => Ok(()),
     }
 }
 
