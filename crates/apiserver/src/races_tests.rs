@@ -206,22 +206,28 @@ fn config_map(data: &str, resource_version: Option<&str>) -> serde_json::Value {
     body
 }
 
-#[tokio::test]
-async fn an_update_without_a_resource_version_retries_and_one_with_it_is_409() {
-    let (registry, store, read) = racing(2).await;
-    let written = registry
+/// A PUT of ConfigMap `cm`: the object written, or the error's code and message.
+async fn put(registry: &Registry, body: serde_json::Value) -> Result<serde_json::Value, String> {
+    registry
         .update(
             config_maps(),
             Some("default"),
             "cm",
-            config_map("new", None),
+            body,
             Part::Main,
             &WriteOptions::default(),
         )
         .await
-        .map_err(|e| format!("{} {}", e.code, e.message));
+        .map(|written| written.object)
+        .map_err(|e| format!("{} {}", e.code, e.message))
+}
+
+#[tokio::test]
+async fn an_update_without_a_resource_version_retries_and_one_with_it_is_409() {
+    let (registry, store, read) = racing(2).await;
+    let written = put(&registry, config_map("new", None)).await;
     let written = written.expect("the unconditional update lands");
-    assert_eq!(written.object["data"]["k"], "new");
+    assert_eq!(written["data"]["k"], "new");
     let key = config_maps().storage_key(Some("default"), "cm");
     let stored = store.inner.get(&key).await.expect("get").expect("kept");
     assert_eq!(object::decode(&stored).expect("decode")["data"]["k"], "new");
@@ -230,18 +236,7 @@ async fn an_update_without_a_resource_version_retries_and_one_with_it_is_409() {
 
     // With the resourceVersion the client read, a race is the client's conflict.
     let (registry, _, read) = racing(1).await;
-    let refused = registry
-        .update(
-            config_maps(),
-            Some("default"),
-            "cm",
-            config_map("new", Some(&read)),
-            Part::Main,
-            &WriteOptions::default(),
-        )
-        .await
-        .err()
-        .map(|e| format!("{} {}", e.code, e.message));
+    let refused = put(&registry, config_map("new", Some(&read))).await.err();
     assert_eq!(
         refused.as_deref(),
         Some(
@@ -256,18 +251,7 @@ async fn a_failed_uid_precondition_is_answered_at_once_not_retried_as_a_race() {
     let (registry, store, _) = racing(10).await;
     let mut body = config_map("new", None);
     body["metadata"]["uid"] = json!("someone-else");
-    let refused = registry
-        .update(
-            config_maps(),
-            Some("default"),
-            "cm",
-            body,
-            Part::Main,
-            &WriteOptions::default(),
-        )
-        .await
-        .err()
-        .map(|e| format!("{} {}", e.code, e.message));
+    let refused = put(&registry, body).await.err();
     assert_eq!(
         refused.as_deref(),
         Some(
