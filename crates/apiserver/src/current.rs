@@ -62,7 +62,8 @@ struct Objects {
     /// selecting `app=web` visits only what carries it, not the whole namespace.
     by_label: HashMap<String, BTreeMap<String, Arc<Entry>>>,
     /// Entries whose value does not decode (never written by this server): while
-    /// there are any, label-selected LISTs scan, and so go to the store.
+    /// there are any, label-selected LISTs scan the prefix instead of using the index
+    /// (and go to the store if they meet one).
     undecodable: usize,
 }
 
@@ -71,32 +72,30 @@ fn label_slot(key: &str, value: &str) -> String {
 }
 
 impl Objects {
-    fn from_read(read: StoreRead) -> Objects {
+    /// `entries` (by key) as the state at `revision`, indexed.
+    fn indexed(revision: i64, entries: BTreeMap<String, Arc<Entry>>) -> Objects {
         let mut objects = Objects {
             installed: true,
-            revision: read.revision,
+            revision,
             ..Objects::default()
         };
-        for (key, entry) in read.by_key {
+        for (key, entry) in entries {
             objects.insert(key, entry);
         }
         objects
     }
 
-    fn apply<'a>(&mut self, events: impl Iterator<Item = (EventKind, &'a str, i64, &'a Bytes)>) {
-        for (kind, key, revision, value) in events {
+    /// Applies changes after the state's revision: an entry to put, or `None` for a
+    /// delete.
+    fn apply<'a>(&mut self, changes: impl Iterator<Item = (&'a str, i64, Option<Arc<Entry>>)>) {
+        for (key, revision, entry) in changes {
             if revision <= self.revision {
                 continue;
             }
             self.revision = revision;
-            match kind {
-                EventKind::Put => {
-                    self.insert(
-                        key.to_string(),
-                        Arc::new(Entry::new(revision, value.clone())),
-                    );
-                }
-                EventKind::Delete => self.remove(key),
+            match entry {
+                Some(entry) => self.insert(key.to_string(), entry),
+                None => self.remove(key),
             }
         }
     }
@@ -137,10 +136,15 @@ impl Objects {
     }
 }
 
-/// Every object of the store at one revision.
+/// Every object of the store at one revision, indexed (off every lock).
 pub(crate) struct StoreRead {
     pub(crate) revision: i64,
-    by_key: BTreeMap<String, Arc<Entry>>,
+    objects: Objects,
+}
+
+/// One watch event as a change to the state (labels read here, before any lock).
+fn change(kind: EventKind, revision: i64, value: &Bytes) -> Option<Arc<Entry>> {
+    (kind == EventKind::Put).then(|| Arc::new(Entry::new(revision, value.clone())))
 }
 
 /// One object's latest version.
@@ -214,9 +218,10 @@ impl CurrentState {
                 break;
             }
         }
+        let revision = revision.unwrap_or_default();
         Ok(StoreRead {
-            revision: revision.unwrap_or_default(),
-            by_key,
+            revision,
+            objects: Objects::indexed(revision, by_key),
         })
     }
 
@@ -228,25 +233,37 @@ impl CurrentState {
         read: StoreRead,
         since: impl Iterator<Item = (EventKind, &'a str, i64, &'a Bytes)>,
     ) {
-        // The index is built before the lock is taken: LISTs go on meanwhile.
-        let installed = Objects::from_read(read);
+        let since: Vec<_> = since
+            .map(|(kind, key, revision, value)| (key, revision, change(kind, revision, value)))
+            .collect();
         let mut objects = self.objects.write().unwrap_or_else(|e| e.into_inner());
-        *objects = installed;
-        objects.apply(since);
+        *objects = read.objects;
+        objects.apply(since.into_iter());
         self.publish(objects);
     }
 
-    /// Applies one batch of the store's watch (once the state is installed).
+    /// Applies one batch of the store's watch (once the state is installed). The
+    /// watch cache calls it under its ring's lock, so `installed` cannot change
+    /// between the check and the write.
     pub(crate) fn apply(&self, batch: &[bosun_store::Event]) {
-        let mut objects = self.objects.write().unwrap_or_else(|e| e.into_inner());
-        if !objects.installed {
+        if !self
+            .objects
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .installed
+        {
             return;
         }
-        objects.apply(
-            batch
-                .iter()
-                .map(|e| (e.kind, e.kv.key.as_str(), e.kv.mod_revision, &e.kv.value)),
-        );
+        // Labels are read before the write lock is taken: LISTs go on meanwhile.
+        let changes: Vec<_> = batch
+            .iter()
+            .map(|e| {
+                let entry = change(e.kind, e.kv.mod_revision, &e.kv.value);
+                (e.kv.key.as_str(), e.kv.mod_revision, entry)
+            })
+            .collect();
+        let mut objects = self.objects.write().unwrap_or_else(|e| e.into_inner());
+        objects.apply(changes.into_iter());
         self.publish(objects);
     }
 
@@ -340,6 +357,10 @@ impl CurrentState {
             None => return Err(NotHere),
         };
         let objects = self.objects.read().unwrap_or_else(|e| e.into_inner());
+        // Invalidated between the catch-up check and this read (a watch cache reset).
+        if !objects.installed {
+            return Err(NotHere);
+        }
         let range = || {
             objects
                 .by_key
@@ -623,7 +644,7 @@ mod tests {
         state.install(
             StoreRead {
                 revision: 5,
-                by_key,
+                objects: Objects::indexed(5, by_key),
             },
             since.into_iter(),
         );

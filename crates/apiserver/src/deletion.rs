@@ -2,9 +2,10 @@
 //! collector, graceful deletion of pods bound to a node, and the final removal.
 //!
 //! A delete re-reads and tries again when a concurrent write wins the compare-and-swap
-//! between its read and its write, as upstream's storage does: a user's delete never
-//! fails with `409` because a controller wrote a status meanwhile. Only preconditions
-//! the client set (uid, resourceVersion) make it `409`.
+//! between its read and its write, as upstream's storage does: a user's delete does not
+//! fail with `409` because a controller wrote a status meanwhile. Only preconditions
+//! the client set (uid, resourceVersion), or a writer that wins every one of
+//! `PATCH_RETRIES` tries, make it `409`.
 
 use bosun_api::resources::ResourceInfo;
 use bosun_store::{KeyValue, StoreError};
@@ -31,8 +32,10 @@ impl Registry {
             if let Some(deleted) = self.delete_attempt(info, ns, name, opts).await? {
                 return Ok(deleted);
             }
-            // Let the competing writer finish before reading again.
-            tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6))).await;
+            if attempt + 1 < PATCH_RETRIES {
+                // Let the competing writer finish before reading again.
+                tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6))).await;
+            }
         }
         Err(ApiError::conflict(info, name))
     }

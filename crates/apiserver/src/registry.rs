@@ -491,17 +491,20 @@ impl Registry {
                 next
             }
             Part::Status => {
-                // The stored object with the body's status, moved in: neither the old
-                // status nor the new one is copied.
+                // The stored object with the body's status moved into its place (same
+                // field order): neither the old status nor the new one is copied.
                 let mut obj = obj;
-                let status = obj.as_object_mut().and_then(|o| o.remove("status"));
-                let mut next: serde_json::Map<String, Value> = current
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter(|(k, _)| *k != "status")
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
+                let mut status = obj.as_object_mut().and_then(|o| o.remove("status"));
+                let mut next = serde_json::Map::new();
+                for (k, v) in current.as_object().into_iter().flatten() {
+                    if k == "status" {
+                        if let Some(status) = status.take() {
+                            next.insert(k.clone(), status);
+                        }
+                    } else {
+                        next.insert(k.clone(), v.clone());
+                    }
+                }
                 if let Some(status) = status {
                     next.insert("status".into(), status);
                 }

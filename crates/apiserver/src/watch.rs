@@ -420,6 +420,16 @@ impl WatchCache {
         self.lock().latest
     }
 
+    /// The latest revision, or `410` for a watch at `position` if the cache was reset
+    /// since `resets` (both read under one lock, as `reset` writes them).
+    fn latest_unless_reset(&self, position: i64, resets: u64) -> Result<i64, ApiError> {
+        let ring = self.lock();
+        if self.resets.load(Ordering::Acquire) != resets {
+            return Err(too_old(position, ring.start));
+        }
+        Ok(ring.latest)
+    }
+
     /// The ring's events after `position`, or upstream's `410 Expired` if the ring no
     /// longer reaches back that far; and the reset count they belong to.
     fn events_after(&self, position: i64) -> Result<(Vec<Arc<CachedEvent>>, u64), ApiError> {
@@ -739,15 +749,20 @@ impl LiveWatch {
                     Err(broadcast::error::RecvError::Closed) => return None,
                 },
                 _ = self.bookmarks.tick(), if self.req.allow_bookmarks => {
-                    if let Some(gone) = self.end_if_reset() {
-                        return Some(gone);
-                    }
                     // A bookmark promises the client every event up to its revision: the
                     // latest revision only when nothing for this watch is still queued
                     // (the cache sends an event before it reports its revision as latest),
                     // else only as far as this watch has come. A client resuming from a
-                    // bookmark ahead of its queue would never see what was queued.
-                    let latest = self.cache.latest_revision();
+                    // bookmark ahead of its queue would never see what was queued. The
+                    // latest revision and the reset count are read together: a bookmark
+                    // at a revision past a reset would skip what the reset lost.
+                    let latest = match self.cache.latest_unless_reset(self.position, self.resets) {
+                        Ok(latest) => latest,
+                        Err(err) => {
+                            self.ended = true;
+                            return Some(render(&self.req, "ERROR", &err.status()));
+                        }
+                    };
                     let upto = if self.live.is_empty() && self.catching_up.is_empty() {
                         latest.max(self.position)
                     } else {

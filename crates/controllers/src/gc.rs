@@ -250,7 +250,7 @@ impl GarbageCollector {
                 json!({"metadata": {"ownerReferences": [{"$patch": "delete", "uid": uid}]}});
             ignore_not_found(self.patch(&dependent, Patch::Strategic(patch)).await)?;
         }
-        self.remove_finalizer(node, ORPHAN).await
+        self.remove_finalizer(node, meta, ORPHAN).await
     }
 
     async fn delete_dependents_first(
@@ -263,7 +263,7 @@ impl GarbageCollector {
         };
         let dependents = self.caches.dependents(ns, uid);
         if dependents.is_empty() {
-            return self.remove_finalizer(node, FOREGROUND).await;
+            return self.remove_finalizer(node, meta, FOREGROUND).await;
         }
         for dependent in dependents {
             let deleting = self
@@ -370,7 +370,12 @@ impl GarbageCollector {
     /// with its resourceVersion as a compare-and-swap, re-reading on a conflict. A
     /// stale cached version made every try a 409, and each pushed the key's back-off
     /// further out, so a foreground deletion could wait for minutes.
-    async fn remove_finalizer(&self, node: &Node, finalizer: &str) -> Result<(), kube::Error> {
+    async fn remove_finalizer(
+        &self,
+        node: &Node,
+        meta: &ObjectMeta,
+        finalizer: &str,
+    ) -> Result<(), kube::Error> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -380,7 +385,9 @@ impl GarbageCollector {
             else {
                 return Ok(());
             };
-            if !has_finalizer(&live, finalizer) {
+            // Another object of the same name (deleted and created again) is not ours
+            // to finish.
+            if live.uid != meta.uid || !has_finalizer(&live, finalizer) {
                 return Ok(());
             }
             let remaining: Vec<&String> = live
@@ -392,7 +399,11 @@ impl GarbageCollector {
             let patch = json!({"metadata": {"finalizers": remaining, "resourceVersion": live.resource_version}});
             match ignore_not_found(self.patch(node, Patch::Merge(patch)).await) {
                 Err(kube::Error::Api(status))
-                    if status.code == 409 && attempt < CONFLICT_RETRIES => {}
+                    if status.code == 409 && attempt < CONFLICT_RETRIES =>
+                {
+                    // upstream's retry.DefaultBackoff starts at 10 ms.
+                    tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
+                }
                 other => return other,
             }
         }
