@@ -252,12 +252,32 @@ async fn a_failed_uid_precondition_is_answered_at_once_not_retried_as_a_race() {
     let mut body = config_map("new", None);
     body["metadata"]["uid"] = json!("someone-else");
     let refused = put(&registry, body).await.err();
-    assert_eq!(
-        refused.as_deref(),
-        Some(
-            "409 Operation cannot be fulfilled on configmaps \"cm\": Precondition failed: UID \
-             in precondition: someone-else, UID in object meta: u-1"
+    assert_eq!(refused.as_deref(), Some(UID_REFUSED));
+    assert_eq!(store.races.load(Ordering::SeqCst), 9, "read once");
+
+    // The same through a PATCH.
+    let (registry, store, _) = racing(10).await;
+    let patch = crate::patch::Patch::parse(
+        "application/merge-patch+json",
+        br#"{"metadata":{"uid":"someone-else"}}"#,
+    )
+    .map_err(|e| e.message)
+    .expect("a merge patch");
+    let refused = registry
+        .patch(
+            config_maps(),
+            Some("default"),
+            "cm",
+            &patch,
+            Part::Main,
+            &WriteOptions::default(),
         )
-    );
+        .await
+        .err()
+        .map(|e| format!("{} {}", e.code, e.message));
+    assert_eq!(refused.as_deref(), Some(UID_REFUSED));
     assert_eq!(store.races.load(Ordering::SeqCst), 9, "read once");
 }
+
+const UID_REFUSED: &str = "409 Operation cannot be fulfilled on configmaps \"cm\": Precondition \
+                           failed: UID in precondition: someone-else, UID in object meta: u-1";

@@ -442,6 +442,8 @@ impl Registry {
             if patched_rv.is_some() && patched_rv != current_rv {
                 return Err(ApiError::conflict(info, name));
             }
+            // Checked before the write, so a conflict from it is only ever a race.
+            uid_precondition(info, name, &patched, &current)?;
             match self
                 .write_update(info, ns, name, &current, patched, part, opts)
                 .await
