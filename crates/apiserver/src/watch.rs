@@ -323,8 +323,8 @@ impl WatchCache {
     }
 
     /// Starts over from `now` after the history since `latest` was compacted away.
-    /// Every live watch ends with `410` at its next event or bookmark: the events in
-    /// between are gone, and a watch that went on would silently skip them.
+    /// Every live watch ends with `410` at once: the events in between are gone, and a
+    /// watch that went on would silently skip them.
     fn reset(&self, now: i64) {
         let mut ring = self.lock();
         self.resets.fetch_add(1, Ordering::Release);
@@ -333,6 +333,18 @@ impl WatchCache {
         ring.current.clear();
         ring.start = now;
         ring.latest = now;
+        // Wakes every live watch and server loop now rather than at the next write, which
+        // may be long in coming: an idle watch would keep its client waiting for events
+        // that are gone until its timeout. Each receiver checks the reset count before
+        // it looks at an event, so this one is never sent; it names no key, so even a
+        // receiver that looked would skip it.
+        let _ = self.tx.send(Arc::new(CachedEvent {
+            kind: EventKind::Delete,
+            key: String::new(),
+            revision: now,
+            object: Arc::new(CachedObject::new("", Bytes::new(), now, "DELETED")),
+            prev: None,
+        }));
     }
 
     fn ingest(&self, batch: Vec<bosun_store::Event>) {
@@ -885,14 +897,14 @@ mod tests {
         }
         assert_eq!(event.revision, second);
 
-        // As the store-watch loop does when its history was compacted away.
+        // As the store-watch loop does when its history was compacted away. Nothing is
+        // written after it: an idle watch and loop learn of it at once all the same.
         cache.reset(second);
-        write(store.as_ref(), "c").await;
         // The server's own loops read it as a lag (and read everything again).
-        assert!(matches!(
-            server_loop.recv().await,
-            Err(broadcast::error::RecvError::Lagged(_))
-        ));
+        let lag = tokio::time::timeout(Duration::from_secs(5), server_loop.recv())
+            .await
+            .expect("the loop hears of the reset without a write");
+        assert!(matches!(lag, Err(broadcast::error::RecvError::Lagged(_))));
 
         let gone = next_line(&mut before).await.expect("an event");
         assert_eq!(gone["type"], "ERROR", "{gone}");
@@ -912,13 +924,14 @@ mod tests {
                 ..request()
             },
         ));
+        write(store.as_ref(), "c").await;
         write(store.as_ref(), "d").await;
         for name in ["c", "d"] {
             let seen = next_line(&mut fresh).await.expect("an event");
             assert_eq!(seen["object"]["metadata"]["name"], name, "{seen}");
         }
-        // The lag report took c's event's place; the loop goes on with the next.
-        let event = server_loop.recv().await.expect("d's event");
-        assert_eq!(event.revision, second + 2);
+        // After the lag report the loop goes on with the next write.
+        let event = server_loop.recv().await.expect("c's event");
+        assert_eq!(event.revision, second + 1);
     }
 }

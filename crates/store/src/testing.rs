@@ -20,6 +20,9 @@ struct Member {
     client_port: u16,
     peer_port: u16,
     data_dir: PathBuf,
+    /// The member's stderr, appended across restarts, so a test that fails because a
+    /// member died or lost its leader can show why.
+    log: PathBuf,
     process: Option<Child>,
 }
 
@@ -43,6 +46,7 @@ impl EtcdCluster {
                 client_port: free_port().map_err(|e| e.to_string())?,
                 peer_port: free_port().map_err(|e| e.to_string())?,
                 data_dir: dir.path().join(format!("m{i}")),
+                log: dir.path().join(format!("m{i}.log")),
                 process: None,
             });
         }
@@ -69,6 +73,11 @@ impl EtcdCluster {
         let m = &mut self.members[i];
         let client = format!("http://127.0.0.1:{}", m.client_port);
         let peer = format!("http://127.0.0.1:{}", m.peer_port);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&m.log)
+            .map_err(|e| format!("cannot open {}: {e}", m.log.display()))?;
         let child = Command::new(etcd_binary())
             .arg("--name")
             .arg(&m.name)
@@ -91,9 +100,9 @@ impl EtcdCluster {
             .args(["--initial-cluster-state", "new"])
             // Fast elections on loopback: tests kill members on purpose.
             .args(["--heartbeat-interval", "50", "--election-timeout", "500"])
-            .args(["--log-level", "error"])
+            .args(["--log-level", "warn"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .map_err(|e| {
                 format!(
@@ -164,6 +173,46 @@ impl EtcdCluster {
             .map(|m| format!("127.0.0.1:{}", m.client_port))
             .collect();
         format!("etcd://{}", hosts.join(","))
+    }
+
+    /// Whether each member's process is running: `Err` names the members that were
+    /// started and have exited on their own, with the end of their logs.
+    pub fn check_alive(&mut self) -> Result<(), String> {
+        let mut dead = Vec::new();
+        for m in &mut self.members {
+            if let Some(child) = &mut m.process
+                && let Ok(Some(exit)) = child.try_wait()
+            {
+                dead.push(format!("{} exited ({exit})", m.name));
+            }
+        }
+        if dead.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{}\n{}", dead.join(", "), self.logs()))
+        }
+    }
+
+    /// The last lines each member logged (warnings and errors), for a failing test's
+    /// message.
+    pub fn logs(&self) -> String {
+        let mut out = String::new();
+        for m in &self.members {
+            let text = std::fs::read_to_string(&m.log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(15)..];
+            let state = if m.process.is_some() {
+                "started"
+            } else {
+                "killed"
+            };
+            out.push_str(&format!("--- {} ({state}) ---\n", m.name));
+            for line in tail {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
     }
 
     /// `kill -9` of member `i`.
