@@ -67,6 +67,7 @@ struct Objects {
     undecodable: usize,
 }
 
+/// A label's slot in the index (`key\0value`; insert builds the same in a buffer).
 fn label_slot(key: &str, value: &str) -> String {
     format!("{key}\0{value}")
 }
@@ -101,6 +102,25 @@ impl Objects {
     }
 
     fn insert(&mut self, key: String, entry: Arc<Entry>) {
+        // Most writes (status updates) keep the labels: the new version takes the old
+        // one's place in each of its slots, with no slot or key made or dropped.
+        if let Some(old) = self.by_key.get_mut(&key)
+            && old.labels.is_some()
+            && old.labels == entry.labels
+        {
+            *old = entry.clone();
+            let mut slot = String::new();
+            for (label, value) in entry.labels.iter().flat_map(PackedLabels::iter) {
+                slot.clear();
+                slot.push_str(label);
+                slot.push('\0');
+                slot.push_str(value);
+                if let Some(held) = self.by_label.get_mut(&slot).and_then(|k| k.get_mut(&key)) {
+                    *held = entry.clone();
+                }
+            }
+            return;
+        }
         self.remove(&key);
         match &entry.labels {
             Some(labels) => {
@@ -676,6 +696,28 @@ mod tests {
                 .expect("answered from memory");
             assert_eq!(names(&page), want, "{selector}");
         }
+        // A new version with the same labels (a status write) takes the old one's place
+        // in its slots too.
+        state.apply(&[bosun_store::Event {
+            kind: EventKind::Put,
+            kv: bosun_store::KeyValue {
+                key: a.clone(),
+                value: pod("default", "a", "db"),
+                create_revision: 4,
+                mod_revision: 8,
+            },
+            prev: None,
+        }]);
+        let params = ListParams {
+            label_selector: Some(LabelSelector::parse("app=db").expect("selector")),
+            ..Default::default()
+        };
+        let page = state
+            .list::<Value>(pods(), Some("default"), &params, 8)
+            .await
+            .expect("list")
+            .expect("answered from memory");
+        assert_eq!(names(&page), ["a@8"], "the index holds the newest version");
         let slots: Vec<String> = {
             let objects = state.objects.read().unwrap_or_else(|e| e.into_inner());
             objects.by_label.keys().cloned().collect()

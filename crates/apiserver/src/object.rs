@@ -115,6 +115,12 @@ pub fn encode_at(stored: &[u8], revision: i64) -> Option<Vec<u8>> {
     let empty = metadata[1..metadata.len() - 1]
         .iter()
         .all(u8::is_ascii_whitespace);
+    Some(splice_revision(stored, close, empty, revision))
+}
+
+/// `stored` with `"resourceVersion":"<revision>"` added as the last member of the
+/// `metadata` object that closes at `close` (its `}`).
+fn splice_revision(stored: &[u8], close: usize, empty: bool, revision: i64) -> Vec<u8> {
     let mut out = Vec::with_capacity(stored.len() + 40);
     out.extend_from_slice(&stored[..close]);
     if !empty {
@@ -124,7 +130,7 @@ pub fn encode_at(stored: &[u8], revision: i64) -> Option<Vec<u8>> {
     out.extend_from_slice(revision.to_string().as_bytes());
     out.extend_from_slice(b"\"");
     out.extend_from_slice(&stored[close..]);
-    Some(out)
+    out
 }
 
 /// [`encode_at`], or for bytes it cannot splice, the object decoded and encoded.
@@ -239,10 +245,62 @@ pub fn encode(obj: &Value) -> Bytes {
 /// caller adds the new revision with [`set_revision`] instead of decoding the bytes
 /// it just encoded.
 pub fn encode_in_place(obj: &mut Value) -> Bytes {
+    encode_for_store(obj).bytes
+}
+
+/// An object as the store keeps it, and where its `metadata` closes in those bytes.
+pub struct StoredEncoding {
+    pub bytes: Bytes,
+    metadata_close: Option<usize>,
+}
+
+impl StoredEncoding {
+    /// The JSON a client gets for this version at `revision`, the same bytes
+    /// [`encode_at`] makes: spliced, where encoding the object again would cost as
+    /// much as encoding it for the store did (every write answers with its object).
+    pub fn client_json(&self, revision: i64) -> Option<Vec<u8>> {
+        let close = self.metadata_close?;
+        let empty = close.checked_sub(1).and_then(|i| self.bytes.get(i)) == Some(&b'{');
+        Some(splice_revision(&self.bytes, close, empty, revision))
+    }
+}
+
+/// [`encode_in_place`], noting where `metadata` closes. The top-level object is written
+/// member by member exactly as `serde_json` writes a map (`{"k":v,…}`, no spaces).
+pub fn encode_for_store(obj: &mut Value) -> StoredEncoding {
     // `shift_remove` keeps the order of the other fields, which clients see.
     meta_mut(obj).shift_remove("resourceVersion");
     normalize_meta(obj);
-    Bytes::from(serde_json::to_vec(&*obj).unwrap_or_default())
+    let whole = |obj: &Value| StoredEncoding {
+        bytes: Bytes::from(serde_json::to_vec(obj).unwrap_or_default()),
+        metadata_close: None,
+    };
+    let Value::Object(map) = &*obj else {
+        return whole(obj);
+    };
+    let mut out = Vec::with_capacity(1024);
+    let mut metadata_close = None;
+    out.push(b'{');
+    for (i, (key, value)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let written = serde_json::to_writer(&mut out, key).and_then(|()| {
+            out.push(b':');
+            serde_json::to_writer(&mut out, value)
+        });
+        if written.is_err() {
+            return whole(obj);
+        }
+        if key == "metadata" && value.is_object() {
+            metadata_close = out.len().checked_sub(1);
+        }
+    }
+    out.push(b'}');
+    StoredEncoding {
+        bytes: Bytes::from(out),
+        metadata_close,
+    }
 }
 
 /// Sets `resourceVersion` to a store revision, as [`decode_at`] does.
@@ -366,6 +424,38 @@ mod tests {
             serde_json::to_string(&decoded).expect("encode"),
             "field order too"
         );
+    }
+
+    /// A write's answer is spliced from the bytes it stored: the same JSON as encoding
+    /// the object with its new `resourceVersion`, and as a later GET answers.
+    #[test]
+    fn a_writes_answer_spliced_from_its_stored_bytes_is_the_object_encoded() {
+        let objects = [
+            json!({"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": "a", "resourceVersion": "3",
+                                "labels": {"x": "{\"metadata\":{}}", "\"q\"": "\u{e9}"}},
+                   "spec": {"containers": [{"name": "c", "image": "i"}]},
+                   "status": {"phase": "Pending"}}),
+            // A nested `metadata` first, and an empty one of its own.
+            json!({"spec": {"template": {"metadata": {"labels": {"a": "b"}}}},
+                   "metadata": {"resourceVersion": "9"}, "kind": "Deployment"}),
+            json!({"kind": "ConfigMap", "data": {"k": "v\n\" }"}, "metadata": {"name": "m"}}),
+        ];
+        for mut obj in objects {
+            let encoded = encode_for_store(&mut obj);
+            assert_eq!(
+                encoded.bytes,
+                encode(&obj),
+                "stored as serde_json writes it"
+            );
+            let answer = encoded.client_json(42).expect("spliced");
+            assert_eq!(Some(answer.clone()), encode_at(&encoded.bytes, 42));
+            set_revision(&mut obj, 42);
+            assert_eq!(
+                String::from_utf8_lossy(&answer),
+                serde_json::to_string(&obj).expect("encode")
+            );
+        }
     }
 
     fn stored(key: &str, revision: i64, obj: Value) -> KeyValue {

@@ -49,6 +49,15 @@ pub struct WriteOptions {
 pub struct Written {
     pub object: Value,
     pub warnings: Vec<String>,
+    /// `object` as JSON, when the write made it anyway (spliced from the stored bytes).
+    pub json: Option<Vec<u8>>,
+}
+
+/// What `write_update` stored: the object and, when a new version was written, its
+/// JSON for the answer.
+struct Updated {
+    object: Value,
+    json: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -359,17 +368,20 @@ impl Registry {
             return Ok(Written {
                 object: obj,
                 warnings,
+                json: None,
             });
         }
+        let encoded = object::encode_for_store(&mut obj);
         let kv = self
             .store
-            .create(&key, object::encode_in_place(&mut obj))
+            .create(&key, encoded.bytes.clone())
             .await
             .map_err(|e| ApiError::from_store(e, info, &name))?;
         object::set_revision(&mut obj, kv.mod_revision);
         Ok(Written {
             object: obj,
             warnings,
+            json: encoded.client_json(kv.mod_revision),
         })
     }
 
@@ -415,7 +427,13 @@ impl Registry {
                     tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6))).await;
                 }
                 Err(e) => return Err(e),
-                Ok(object) => return Ok(Written { object, warnings }),
+                Ok(Updated { object, json }) => {
+                    return Ok(Written {
+                        object,
+                        warnings,
+                        json,
+                    });
+                }
             }
         }
     }
@@ -458,7 +476,13 @@ impl Registry {
                     continue;
                 }
                 Err(e) => return Err(e),
-                Ok(object) => return Ok(Written { object, warnings }),
+                Ok(Updated { object, json }) => {
+                    return Ok(Written {
+                        object,
+                        warnings,
+                        json,
+                    });
+                }
             }
         }
     }
@@ -475,7 +499,7 @@ impl Registry {
         obj: Value,
         part: Part,
         opts: &WriteOptions,
-    ) -> ApiResult<Value> {
+    ) -> ApiResult<Updated> {
         uid_precondition(info, name, &obj, current)?;
         let mut next = match part {
             Part::Main => {
@@ -554,29 +578,34 @@ impl Registry {
         let key = info.storage_key(ns, name);
         // The last finalizer removed from a deleting object completes its deletion
         // (not while a grace period runs: the kubelet ends that with a delete).
+        let unencoded = |object| Updated { object, json: None };
         if deletion_complete(info, &next) {
             if opts.dry_run {
-                return Ok(next);
+                return Ok(unencoded(next));
             }
             let kv = self
                 .delete_stored(&key, current_rev)
                 .await
                 .map_err(|e| ApiError::from_store(e, info, name))?;
-            return object::decode(&kv);
+            return object::decode(&kv).map(unencoded);
         }
         object::normalize_meta(&mut next);
         object::set_revision(&mut next, current_rev);
         if &next == current || opts.dry_run {
             // A no-op write makes no new revision, as upstream.
-            return Ok(next);
+            return Ok(unencoded(next));
         }
+        let encoded = object::encode_for_store(&mut next);
         let kv = self
             .store
-            .update(&key, object::encode_in_place(&mut next), current_rev)
+            .update(&key, encoded.bytes.clone(), current_rev)
             .await
             .map_err(|e| ApiError::from_store(e, info, name))?;
         object::set_revision(&mut next, kv.mod_revision);
-        Ok(next)
+        Ok(Updated {
+            object: next,
+            json: encoded.client_json(kv.mod_revision),
+        })
     }
 
     /// A system write that skips validation (binding, namespace finalization): `next`

@@ -189,7 +189,10 @@ pub fn write_options(query: &Query) -> ApiResult<WriteOptions> {
 }
 
 fn written_response(code: StatusCode, written: Written) -> Response {
-    let mut response = json_response(code, &written.object);
+    let mut response = match written.json {
+        Some(json) => json_bytes_response(code, json),
+        None => json_response(code, &written.object),
+    };
     for warning in written.warnings {
         let text = format!("299 - \"{}\"", warning.replace('"', "\\\""));
         if let Ok(value) = HeaderValue::from_str(&text) {

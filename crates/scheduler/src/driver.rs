@@ -64,6 +64,21 @@ enum Outcome {
         kind: BindError,
         message: String,
     },
+    /// A `PodScheduled` condition write failed: the next attempt may write it again.
+    ConditionFailed {
+        key: String,
+        condition: WrittenCondition,
+    },
+}
+
+/// The `PodScheduled=False` condition this scheduler last wrote to a pod (its reason
+/// and message), kept until the pod's watch shows it. Upstream writes the condition
+/// before the next attempt (synchronously); ours are written in tasks, so without this
+/// a retry that comes before the watch shows the first write would write it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct WrittenCondition {
+    reason: String,
+    message: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +107,8 @@ struct State {
     rng: StdRng,
     pending: HashMap<String, Pending>,
     events: HashMap<String, EventSeries>,
+    /// Conditions written (or being written) that the watch does not show yet.
+    conditions: HashMap<String, WrittenCondition>,
     nodes_synced: bool,
     pods_synced: bool,
     node_relist: Option<HashSet<String>>,
@@ -125,40 +142,7 @@ pub(crate) async fn run(client: Client, options: SchedulerOptions) -> Result<(),
         .default_backoff();
     futures::pin_mut!(nodes, pods);
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let report_permits = Arc::new(Semaphore::new(MAX_CONCURRENT_REPORTS));
-    let (events_queue, queued_events) = mpsc::channel(MAX_QUEUED_EVENTS);
-    tokio::spawn(write_events(
-        client.clone(),
-        queued_events,
-        report_permits.clone(),
-    ));
-    let instance: Arc<str> = match hostname() {
-        Some(host) => format!("{}-{host}", options.scheduler_name).into(),
-        None => options.scheduler_name.clone().into(),
-    };
-    let mut state = State {
-        instance,
-        client,
-        queue: Queue::new(QueueTiming {
-            initial_backoff: options.pod_initial_backoff,
-            max_backoff: options.pod_max_backoff,
-            unschedulable_retry: options.unschedulable_retry_interval,
-        }),
-        algorithm: Algorithm::new(options.percentage_of_nodes_to_score),
-        options,
-        cache: Cache::new(),
-        rng: StdRng::from_os_rng(),
-        pending: HashMap::new(),
-        events: HashMap::new(),
-        nodes_synced: false,
-        pods_synced: false,
-        node_relist: None,
-        pod_relist: None,
-        binds_in_flight: 0,
-        outcomes: tx,
-        report_permits,
-        events_queue,
-    };
+    let mut state = State::new(client, options, tx);
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     info!(scheduler = %state.options.scheduler_name, "scheduler starting");
@@ -201,6 +185,50 @@ fn assigned_node(pod: &Pod) -> Option<&str> {
 }
 
 impl State {
+    /// A scheduler's state with its report writers started; `outcomes` carries what
+    /// its write tasks report back.
+    fn new(
+        client: Client,
+        options: SchedulerOptions,
+        outcomes: mpsc::UnboundedSender<Outcome>,
+    ) -> State {
+        let report_permits = Arc::new(Semaphore::new(MAX_CONCURRENT_REPORTS));
+        let (events_queue, queued_events) = mpsc::channel(MAX_QUEUED_EVENTS);
+        tokio::spawn(write_events(
+            client.clone(),
+            queued_events,
+            report_permits.clone(),
+        ));
+        let instance: Arc<str> = match hostname() {
+            Some(host) => format!("{}-{host}", options.scheduler_name).into(),
+            None => options.scheduler_name.clone().into(),
+        };
+        State {
+            instance,
+            client,
+            queue: Queue::new(QueueTiming {
+                initial_backoff: options.pod_initial_backoff,
+                max_backoff: options.pod_max_backoff,
+                unschedulable_retry: options.unschedulable_retry_interval,
+            }),
+            algorithm: Algorithm::new(options.percentage_of_nodes_to_score),
+            options,
+            cache: Cache::new(),
+            rng: StdRng::from_os_rng(),
+            pending: HashMap::new(),
+            events: HashMap::new(),
+            conditions: HashMap::new(),
+            nodes_synced: false,
+            pods_synced: false,
+            node_relist: None,
+            pod_relist: None,
+            binds_in_flight: 0,
+            outcomes,
+            report_permits,
+            events_queue,
+        }
+    }
+
     fn on_node_event(&mut self, ev: WatchEvent<Node>) {
         match ev {
             WatchEvent::Init => self.node_relist = Some(HashSet::new()),
@@ -296,6 +324,7 @@ impl State {
         self.pending.remove(key);
         self.queue.remove(key);
         self.events.remove(key);
+        self.conditions.remove(key);
         if self.cache.uncharge(key).is_some() {
             self.queue.move_unschedulable(Instant::now(), true);
         }
@@ -315,6 +344,7 @@ impl State {
             self.pending.remove(&key);
             self.queue.remove(&key);
             self.events.remove(&key);
+            self.conditions.remove(&key);
             if is_terminal(&pod) {
                 if self.cache.uncharge(&key).is_some() {
                     self.queue.move_unschedulable(Instant::now(), true);
@@ -366,7 +396,12 @@ impl State {
         );
         if gated {
             self.queue.add_gated(&key, priority);
-            self.write_condition(&pod, REASON_SCHEDULING_GATED, MESSAGE_SCHEDULING_GATED);
+            self.write_condition(
+                &key,
+                &pod,
+                REASON_SCHEDULING_GATED,
+                MESSAGE_SCHEDULING_GATED,
+            );
         } else if changed {
             self.queue.add(&key, priority, Instant::now());
         }
@@ -475,13 +510,21 @@ impl State {
     }
 
     fn on_outcome(&mut self, outcome: Outcome) {
+        if let Outcome::ConditionFailed { key, condition } = &outcome {
+            if self.conditions.get(key) == Some(condition) {
+                self.conditions.remove(key);
+            }
+            return;
+        }
         self.binds_in_flight = self.binds_in_flight.saturating_sub(1);
         match outcome {
             Outcome::Bound { key } => {
                 self.queue.done(&key);
                 self.pending.remove(&key);
                 self.events.remove(&key);
+                self.conditions.remove(&key);
             }
+            Outcome::ConditionFailed { .. } => {}
             Outcome::BindFailed {
                 key,
                 uid,
@@ -519,7 +562,7 @@ impl State {
     /// event (a repeat of the last message bumps its count).
     fn report_failure(&mut self, key: &str, pod: &Arc<Pod>, reason: &str, message: &str) {
         let message = report::truncate_message(message);
-        self.write_condition(pod, reason, &message);
+        self.write_condition(key, pod, reason, &message);
         let now = jiff::Timestamp::now();
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
         let mut series = self.events.remove(key);
@@ -551,12 +594,24 @@ impl State {
         queue_event(&self.events_queue, job);
     }
 
-    fn write_condition(&self, pod: &Arc<Pod>, reason: &str, message: &str) {
+    fn write_condition(&mut self, key: &str, pod: &Arc<Pod>, reason: &str, message: &str) {
         let Some(patch) =
             report::unscheduled_condition_patch(pod, reason, message, jiff::Timestamp::now())
         else {
+            // The pod shows it: nothing of ours is left unseen.
+            self.conditions.remove(key);
             return;
         };
+        let condition = WrittenCondition {
+            reason: reason.to_string(),
+            message: message.to_string(),
+        };
+        if self.conditions.get(key) == Some(&condition) {
+            return;
+        }
+        self.conditions.insert(key.to_string(), condition.clone());
+        let key = key.to_string();
+        let outcomes = self.outcomes.clone();
         let client = self.client.clone();
         let permits = self.report_permits.clone();
         let namespace = pod.metadata.namespace.clone().unwrap_or_default();
@@ -565,12 +620,22 @@ impl State {
             let Ok(_permit) = permits.acquire_owned().await else {
                 return;
             };
-            let api: Api<Pod> = Api::namespaced(client, &namespace);
-            if let Err(e) = api
-                .patch_status(&name, &PatchParams::default(), &Patch::Strategic(patch))
-                .await
-            {
+            // The answer is not read (the watch brings the pod), so it is not decoded.
+            let written = kube::core::Request::new(format!("/api/v1/namespaces/{namespace}/pods"))
+                .patch_subresource(
+                    "status",
+                    &name,
+                    &PatchParams::default(),
+                    &Patch::Strategic(patch),
+                )
+                .map_err(kube::Error::BuildRequest);
+            let written = match written {
+                Ok(request) => client.request_text(request).await.map(drop),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
                 debug!(pod = %name, error = %e, "writing PodScheduled condition failed");
+                let _ = outcomes.send(Outcome::ConditionFailed { key, condition });
             }
         });
     }
@@ -627,3 +692,7 @@ async fn create_event(client: &Client, event: Event) {
         debug!(event = ?event.metadata.name, error = %e, "recording event failed");
     }
 }
+
+#[cfg(test)]
+#[path = "driver_tests.rs"]
+mod tests;

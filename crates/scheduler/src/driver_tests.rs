@@ -1,0 +1,131 @@
+//! The driver's own bookkeeping, against an in-memory API that records the requests
+//! it is sent (the end-to-end tests in `crates/bosun/tests` use the real server).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::*;
+
+/// Answers every request; records the pod status PATCHes and fails the next one when
+/// told to.
+#[derive(Clone, Default)]
+struct FakeApi {
+    status_patches: Arc<Mutex<Vec<String>>>,
+    fail_next: Arc<AtomicBool>,
+}
+
+impl FakeApi {
+    fn client(&self) -> Client {
+        let fake = self.clone();
+        let service = tower::service_fn(move |request: http::Request<kube::client::Body>| {
+            let fake = fake.clone();
+            async move {
+                let path = request.uri().path().to_string();
+                let mut code = 201;
+                if request.method() == http::Method::PATCH && path.ends_with("/status") {
+                    fake.status_patches
+                        .lock()
+                        .expect("the fake's lock")
+                        .push(path);
+                    code = if fake.fail_next.swap(false, Ordering::SeqCst) {
+                        500
+                    } else {
+                        200
+                    };
+                }
+                http::Response::builder()
+                    .status(code)
+                    .body(String::from("{}"))
+            }
+        });
+        Client::new(service, "default")
+    }
+
+    fn status_patches(&self) -> usize {
+        self.status_patches.lock().expect("the fake's lock").len()
+    }
+}
+
+fn pending_pod(conditions: serde_json::Value) -> Pod {
+    serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "p", "namespace": "default", "uid": "u1"},
+        "spec": {"containers": [{"name": "app", "image": "nginx"}]},
+        "status": {"phase": "Pending", "conditions": conditions},
+    }))
+    .expect("a pod")
+}
+
+/// Lets the spawned write tasks run.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+/// Upstream writes `PodScheduled=False` before it tries the pod again; ours is written
+/// by a task, so a retry that comes before the watch shows the first write must not
+/// write the same condition again. A different condition, or a retry after a failed
+/// write, is written.
+#[tokio::test]
+async fn a_condition_is_written_once_until_the_watch_shows_it() {
+    let api = FakeApi::default();
+    let (tx, mut outcomes) = mpsc::unbounded_channel();
+    let mut state = State::new(api.client(), SchedulerOptions::default(), tx);
+    let pod = pending_pod(serde_json::json!([]));
+    let key = pod_key(&pod);
+    state.apply_pod(pod.clone());
+    state.schedule_one();
+    settle().await;
+    assert_eq!(
+        api.status_patches(),
+        1,
+        "no nodes: the condition is written"
+    );
+
+    // Tried again while the watch still shows the pod without it.
+    let stale = Arc::new(pod.clone());
+    state.report_failure(&key, &stale, REASON_SCHEDULER_ERROR, NO_NODES);
+    settle().await;
+    assert_eq!(
+        api.status_patches(),
+        1,
+        "the same condition is not written twice"
+    );
+
+    let message = "0/1 nodes are available: 1 Insufficient cpu.";
+    state.report_failure(&key, &stale, REASON_UNSCHEDULABLE, message);
+    settle().await;
+    assert_eq!(api.status_patches(), 2, "a new message is a new condition");
+
+    // A write that fails is made again at the next attempt.
+    api.fail_next.store(true, Ordering::SeqCst);
+    state.report_failure(&key, &stale, REASON_SCHEDULER_ERROR, NO_NODES);
+    settle().await;
+    assert_eq!(api.status_patches(), 3);
+    let failed = outcomes.recv().await.expect("the failure is reported");
+    assert!(
+        matches!(failed, Outcome::ConditionFailed { .. }),
+        "{failed:?}"
+    );
+    state.on_outcome(failed);
+    assert_eq!(state.binds_in_flight, 0);
+    state.report_failure(&key, &stale, REASON_SCHEDULER_ERROR, NO_NODES);
+    settle().await;
+    assert_eq!(api.status_patches(), 4, "written again after the failure");
+
+    // The watch shows it: nothing more to write, and nothing left to remember.
+    let shown = pending_pod(serde_json::json!([{
+        "type": "PodScheduled", "status": "False",
+        "reason": REASON_SCHEDULER_ERROR, "message": NO_NODES,
+        "lastTransitionTime": "2026-11-28T00:00:00Z",
+    }]));
+    state.apply_pod(shown.clone());
+    state.report_failure(&key, &Arc::new(shown), REASON_SCHEDULER_ERROR, NO_NODES);
+    settle().await;
+    assert_eq!(api.status_patches(), 4);
+    assert!(state.conditions.is_empty(), "{:?}", state.conditions);
+
+    // A pod that goes away takes what was remembered for it.
+    state.report_failure(&key, &stale, REASON_UNSCHEDULABLE, message);
+    assert_eq!(state.conditions.len(), 1);
+    state.forget_pod(&key);
+    assert!(state.conditions.is_empty());
+}
