@@ -563,6 +563,14 @@ impl State {
     fn report_failure(&mut self, key: &str, pod: &Arc<Pod>, reason: &str, message: &str) {
         let message = report::truncate_message(message);
         self.write_condition(key, pod, reason, &message);
+        // As client-go's recorder, whose correlator sits behind its queue: an event the
+        // full queue drops is not counted, so the next failure creates the event rather
+        // than patching one that was never written.
+        let Ok(slot) = self.events_queue.try_reserve() else {
+            crate::metrics::event_dropped();
+            debug!("event queue full; dropping an event");
+            return;
+        };
         let now = jiff::Timestamp::now();
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
         let mut series = self.events.remove(key);
@@ -591,7 +599,7 @@ impl State {
                 }
             }
         };
-        queue_event(&self.events_queue, job);
+        slot.send(job);
     }
 
     fn write_condition(&mut self, key: &str, pod: &Arc<Pod>, reason: &str, message: &str) {

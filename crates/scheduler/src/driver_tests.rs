@@ -129,3 +129,31 @@ async fn a_condition_is_written_once_until_the_watch_shows_it() {
     state.forget_pod(&key);
     assert!(state.conditions.is_empty());
 }
+
+/// An event the full queue drops is not counted in the pod's series: the next failure
+/// after it repeats the last event that was queued, with that event's count plus one.
+#[tokio::test]
+async fn a_dropped_event_is_not_counted() {
+    let api = FakeApi::default();
+    let (tx, _outcomes) = mpsc::unbounded_channel();
+    let mut state = State::new(api.client(), SchedulerOptions::default(), tx);
+    // A queue of one that nothing drains until the test reads it.
+    let (queue, mut queued) = mpsc::channel(1);
+    state.events_queue = queue;
+    let pod = Arc::new(pending_pod(serde_json::json!([])));
+    let key = pod_key(&pod);
+    state.report_failure(&key, &pod, REASON_SCHEDULER_ERROR, NO_NODES);
+    state.report_failure(&key, &pod, REASON_SCHEDULER_ERROR, NO_NODES);
+    assert_eq!(
+        state.events.get(&key).map(|s| s.count),
+        Some(1),
+        "the drop is not counted"
+    );
+    let first = queued.recv().await.expect("the first event");
+    assert!(matches!(first, EventJob::Create(_)));
+    state.report_failure(&key, &pod, REASON_SCHEDULER_ERROR, NO_NODES);
+    match queued.recv().await.expect("the next event") {
+        EventJob::Repeat { count, .. } => assert_eq!(count, 2),
+        EventJob::Create(_) => panic!("a repeat of the queued event was expected"),
+    }
+}
