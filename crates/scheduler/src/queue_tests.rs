@@ -82,10 +82,18 @@ fn unschedulable_pods_are_retried_periodically() {
     q.add("ns/p", 0, t0);
     q.pop();
     q.failed_unschedulable("ns/p", t0, false);
+    q.add("ns/q", 0, t0);
+    q.pop();
+    q.failed_unschedulable("ns/q", t0 + secs(10), false);
     q.flush(t0 + secs(29));
     assert_eq!(q.location("ns/p"), Some(Location::Unschedulable));
     q.flush(t0 + secs(30));
     assert_eq!(q.location("ns/p"), Some(Location::Active));
+    // The later one keeps its own time, checked again when it is due.
+    q.flush(t0 + secs(39));
+    assert_eq!(q.location("ns/q"), Some(Location::Unschedulable));
+    q.flush(t0 + secs(40));
+    assert_eq!(q.location("ns/q"), Some(Location::Active));
 }
 
 #[test]
