@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 use crate::schema::{self, Node, Type};
 use gofmt::{go_s, go_type, go_v};
 use order::{normalize_element_order, partition_maps, partition_primitives};
-pub use unknown::unknown_fields;
+pub use unknown::{drop_unknown_fields, unknown_fields};
 
 const DIRECTIVE: &str = "$patch";
 const REPLACE: &str = "replace";

@@ -115,6 +115,7 @@ pub(crate) fn check_body(
     url_name: Option<&str>,
     obj: &mut Value,
     opts: &WriteOptions,
+    fields: Fields,
 ) -> ApiResult<Vec<String>> {
     if !obj.is_object() {
         return Err(ApiError::bad_request(
@@ -179,14 +180,17 @@ pub(crate) fn check_body(
         }
     }
     let mut warnings = Vec::new();
-    if opts.field_validation != FieldValidation::Ignore {
-        let unknown = bosun_api::smp::unknown_fields(info.definition, obj);
-        if !unknown.is_empty() {
-            let messages: Vec<String> = unknown
-                .iter()
-                .map(|f| format!("unknown field \"{f}\""))
-                .collect();
-            if opts.field_validation == FieldValidation::Strict {
+    if fields == Fields::KnownOnly {
+        return Ok(warnings);
+    }
+    let unknown = bosun_api::smp::unknown_fields(info.definition, obj);
+    if !unknown.is_empty() {
+        let messages: Vec<String> = unknown
+            .iter()
+            .map(|f| format!("unknown field \"{f}\""))
+            .collect();
+        match opts.field_validation {
+            FieldValidation::Strict => {
                 return Err(ApiError::bad_request(format!(
                     "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}",
                     messages.join(", "),
@@ -194,8 +198,23 @@ pub(crate) fn check_body(
                     version = info.version,
                 )));
             }
-            warnings = messages;
+            FieldValidation::Warn => warnings = messages,
+            FieldValidation::Ignore => {}
         }
+        // Never stored, whatever the validation level: upstream's typed decoding drops
+        // them, and a stored one would be reported again by every later write.
+        bosun_api::smp::drop_unknown_fields(info.definition, obj);
     }
     Ok(warnings)
+}
+
+/// What a body's fields are known to be before [`check_body`] looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fields {
+    /// Anything: every field is checked against the schema.
+    Unchecked,
+    /// Only fields the schema knows: a patch with none unknown applied to a stored
+    /// object (which never keeps any) adds none, so the walk of the whole object it
+    /// made is skipped.
+    KnownOnly,
 }

@@ -60,6 +60,20 @@ impl Patch {
         }
     }
 
+    /// Whether applying the patch can add no field the schema of `definition` does not
+    /// know: a merge or strategic patch whose own fields are all known (what it merges
+    /// lands at the same paths). Directive keys (`$patch`, `$setElementOrder/…`) count
+    /// as unknown here, and a JSON patch's paths are not looked at: both are answered
+    /// `false`, and the patched object is checked whole.
+    pub fn adds_no_unknown_fields(&self, definition: &str) -> bool {
+        match self {
+            Patch::Merge(body) | Patch::Strategic(body) => {
+                bosun_api::smp::unknown_fields(definition, body).is_empty()
+            }
+            Patch::Json(_) => false,
+        }
+    }
+
     /// Applies the patch to `current`, returning the patched object.
     pub fn apply(&self, definition: &str, current: &Value) -> ApiResult<Value> {
         let mut patched = self.apply_raw(definition, current)?;

@@ -13,7 +13,7 @@ use bosun_api::selector::{FieldSelector, LabelSelector};
 use bosun_store::{KeyValue, ListOptions, Store, StoreError};
 use serde_json::{Value, json};
 
-use crate::admission::{check_body, prepare_create_status};
+use crate::admission::{Fields, check_body, prepare_create_status};
 use crate::error::{ApiError, ApiResult};
 use crate::object::{self, meta_mut};
 
@@ -318,7 +318,7 @@ impl Registry {
         mut obj: Value,
         opts: &WriteOptions,
     ) -> ApiResult<Written> {
-        let warnings = check_body(info, ns, None, &mut obj, opts)?;
+        let warnings = check_body(info, ns, None, &mut obj, opts, Fields::Unchecked)?;
         {
             let m = meta_mut(&mut obj);
             let has_name = m
@@ -395,7 +395,7 @@ impl Registry {
         part: Part,
         opts: &WriteOptions,
     ) -> ApiResult<Written> {
-        let warnings = check_body(info, ns, Some(name), &mut obj, opts)?;
+        let warnings = check_body(info, ns, Some(name), &mut obj, opts, Fields::Unchecked)?;
         let expected = object::meta_str(&obj, "resourceVersion")
             .filter(|rv| !rv.is_empty())
             .map(str::to_string);
@@ -448,12 +448,17 @@ impl Registry {
         part: Part,
         opts: &WriteOptions,
     ) -> ApiResult<Written> {
+        let fields = if patch.adds_no_unknown_fields(info.definition) {
+            Fields::KnownOnly
+        } else {
+            Fields::Unchecked
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
             let current = self.get(info, ns, name).await?;
             let mut patched = patch.apply(info.definition, &current)?;
-            let warnings = check_body(info, ns, Some(name), &mut patched, opts)?;
+            let warnings = check_body(info, ns, Some(name), &mut patched, opts, fields)?;
             // A resourceVersion in the patch is a precondition; otherwise the current one.
             let patched_rv = object::meta_str(&patched, "resourceVersion").map(str::to_string);
             let current_rv = object::meta_str(&current, "resourceVersion").map(str::to_string);

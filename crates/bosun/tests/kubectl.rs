@@ -480,6 +480,38 @@ fn invalid_objects_get_422_with_field_causes() {
         err.contains("Warning: unknown field \"spec.replicaz\""),
         "{err}"
     );
+    // As upstream's typed decoding, the field is not stored, so no later write warns
+    // about it.
+    let stored = server.ok(&["get", "deployment", "nginx-deployment", "-o", "json"]);
+    let stored: serde_json::Value = serde_json::from_str(&stored).expect("JSON");
+    assert_eq!(stored["spec"].get("replicaz"), None, "{stored}");
+    assert_eq!(stored["spec"]["replicas"], 3, "{stored}");
+    let out = server.kubectl(&["label", "deployment", "nginx-deployment", "tier=web"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "no warning");
+    // A patch that brings an unknown field is warned about, and it is not stored.
+    let out = server.kubectl(&[
+        "patch",
+        "deployment",
+        "nginx-deployment",
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"paused":false,"bogus":1}}"#,
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Warning: unknown field \"spec.bogus\""),
+        "{err}"
+    );
+    let stored = server.ok(&[
+        "get",
+        "deployment",
+        "nginx-deployment",
+        "-o",
+        "jsonpath={.spec}",
+    ]);
+    assert!(!stored.contains("bogus"), "{stored}");
     server.ok(&["delete", "deployment", "nginx-deployment"]);
     assert!(
         server

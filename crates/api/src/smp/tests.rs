@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use super::{apply_strategic_merge_patch, unknown_fields};
+use super::{apply_strategic_merge_patch, drop_unknown_fields, unknown_fields};
 
 const DEPLOYMENT: &str = "io.k8s.api.apps.v1.Deployment";
 const POD: &str = "io.k8s.api.core.v1.Pod";
@@ -451,6 +451,31 @@ fn unknown_fields_are_reported_with_upstream_paths() {
         unknown_fields("io.k8s.api.core.v1.Nope", &json!({"a": 1})),
         Vec::<String>::new()
     );
+    // Dropped as upstream's typed decoding drops them; the rest keeps its order.
+    let mut dropped = deployment.clone();
+    drop_unknown_fields(DEPLOYMENT, &mut dropped);
+    assert_eq!(unknown_fields(DEPLOYMENT, &dropped), Vec::<String>::new());
+    assert_eq!(
+        dropped,
+        json!({
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "d", "labels": {"any": "thing"},
+                "managedFields": [{"fieldsV1": {"f:spec": {"f:anything": {}}}}]},
+            "spec": {
+                "strategy": {"rollingUpdate": {"maxSurge": "25%"}},
+                "template": {"spec": {"containers": [
+                    {"name": "a", "resources": {"limits": {"cpu": "1"}}},
+                    {"name": "b", "env": [{"name": "E", "valueFrom": {}}]}
+                ]}}
+            }
+        })
+    );
+    let keys: Vec<&String> = dropped
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(keys, ["apiVersion", "kind", "metadata", "spec"]);
     // Directive keys left in a patched object are unknown fields, as upstream reports them.
     assert_eq!(
         unknown_fields(POD, &json!({"spec": {"$setElementOrder/containers": []}})),

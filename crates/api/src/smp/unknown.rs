@@ -1,5 +1,6 @@
 //! Fields a schema does not know, reported the way upstream's strict decoding does
-//! (`unknown field "spec.template.spec.containers[0].foo"`).
+//! (`unknown field "spec.template.spec.containers[0].foo"`), and dropped as its decoding
+//! into typed objects drops them.
 
 use serde_json::Value;
 
@@ -16,6 +17,45 @@ pub fn unknown_fields(definition: &str, obj: &Value) -> Vec<String> {
         walk(root, obj, &mut Vec::new(), &mut found);
     }
     found
+}
+
+/// Removes from `obj` every field [`unknown_fields`] reports: upstream decodes a body
+/// into its typed objects, which have nowhere to keep them, so they are never stored
+/// (and so never reported again by a later write).
+pub fn drop_unknown_fields(definition: &str, obj: &mut Value) {
+    if let Some(root) = schema::definition(definition) {
+        drop_walk(root, obj);
+    }
+}
+
+fn drop_walk(node: Node, value: &mut Value) {
+    if !value.is_object() && !value.is_array() {
+        return;
+    }
+    match (node.ty(), value) {
+        (Type::Struct(_), Value::Object(map)) => {
+            let properties = node.properties();
+            // `retain` keeps the order of what stays, which clients see.
+            map.retain(|key, child| match properties.and_then(|p| p.get(key)) {
+                Some(property) => {
+                    drop_walk(Node::inline(property), child);
+                    true
+                }
+                None => false,
+            });
+        }
+        (Type::Map(values), Value::Object(map)) => {
+            for child in map.values_mut() {
+                drop_walk(values, child);
+            }
+        }
+        (Type::List(element), Value::Array(items)) => {
+            for child in items {
+                drop_walk(element, child);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// One step of the path to a field. The path is kept as borrowed steps and rendered
