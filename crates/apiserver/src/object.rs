@@ -141,6 +141,110 @@ pub fn client_json(stored: &[u8], revision: i64) -> ApiResult<Vec<u8>> {
     }
 }
 
+/// What label and field selectors read of a stored object, without building the rest:
+/// every scalar of the object and of its top-level members (`metadata.name`,
+/// `spec.nodeName`, `status.phase`, an Event's `involvedObject.kind`, …), and whole
+/// `labels` and `podIPs` (`status.podIP` falls back to the first of them). Containers,
+/// volumes, conditions and everything deeper are skipped by the parser. A watch with a
+/// selector (every node agent's) reads this for each event; decoding the whole pod for
+/// it was a twentieth of the server's time at 150,000 pods. `None` if the bytes are not
+/// a JSON object.
+pub fn selectable_skeleton(stored: &[u8]) -> Option<Value> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_slice(stored);
+    let skeleton = Skeleton {
+        depth: 0,
+        whole: false,
+    }
+    .deserialize(&mut de)
+    .ok()??;
+    de.end().ok()?;
+    skeleton.is_object().then_some(skeleton)
+}
+
+/// One level of [`selectable_skeleton`]: `None` for what it leaves out.
+struct Skeleton {
+    depth: u8,
+    /// Kept whole (`labels`, `podIPs`).
+    whole: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Skeleton {
+    type Value = Option<Value>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        if self.whole {
+            return serde::Deserialize::deserialize(d).map(Some);
+        }
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Skeleton {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Option<Value>, E> {
+        Ok(Some(Value::String(v.to_string())))
+    }
+
+    fn visit_unit<E>(self) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Null))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<Option<Value>, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<Option<Value>, A::Error> {
+        if self.depth >= 2 {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            return Ok(None);
+        }
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let whole = self.depth == 1 && (key == "labels" || key == "podIPs");
+            let seed = Skeleton {
+                depth: self.depth + 1,
+                whole,
+            };
+            if let Some(value) = map.next_value_seed(seed)? {
+                out.insert(key, value);
+            }
+        }
+        Ok(Some(Value::Object(out)))
+    }
+}
+
 /// Only the labels of a stored object, without building the rest of it: the rest is
 /// skipped by the parser, so a label-selected LIST decodes in full only what it returns.
 pub fn stored_labels(bytes: &[u8]) -> ApiResult<Map<String, Value>> {
@@ -456,6 +560,122 @@ mod tests {
                 serde_json::to_string(&obj).expect("encode")
             );
         }
+    }
+
+    /// Selectors read the same labels and fields from the skeleton as from the whole
+    /// object, for every kind with selectable fields.
+    #[test]
+    fn a_skeleton_holds_what_selectors_read() {
+        use bosun_api::selector::FieldSet;
+        let cases = [
+            (
+                "",
+                "v1",
+                "pods",
+                json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "p", "namespace": "ns", "labels": {"app": "web", "t": ""},
+                             "annotations": {"a": "b"}, "ownerReferences": [{"uid": "u"}]},
+                "spec": {"nodeName": "n1", "restartPolicy": "Always", "schedulerName": "s",
+                         "serviceAccountName": "sa", "hostNetwork": true,
+                         "containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80}]}],
+                         "affinity": {"nodeAffinity": {}}},
+                "status": {"phase": "Running", "podIPs": [{"ip": "10.0.0.9"}],
+                           "nominatedNodeName": "n2", "conditions": [{"type": "Ready"}],
+                           "containerStatuses": [{"name": "c", "state": {"running": {}}}]}}),
+            ),
+            // podIP from the first of podIPs, and a float and a null on the way.
+            (
+                "",
+                "v1",
+                "pods",
+                json!({"metadata": {"name": "q", "deletionGracePeriodSeconds": null},
+                "spec": {"priority": 1.5}, "status": {"podIP": "", "podIPs": [{"ip": "fd00::1"}]}}),
+            ),
+            (
+                "",
+                "v1",
+                "nodes",
+                json!({"metadata": {"name": "n", "labels": {"zone": "a"}},
+                "spec": {"unschedulable": true, "taints": [{"key": "k"}]},
+                "status": {"conditions": [{"type": "Ready"}]}}),
+            ),
+            (
+                "",
+                "v1",
+                "replicationcontrollers",
+                json!({"metadata": {"name": "rc", "namespace": "d"},
+                "spec": {"template": {"metadata": {"labels": {"inner": "x"}}}},
+                "status": {"replicas": 3}}),
+            ),
+            (
+                "apps",
+                "v1",
+                "replicasets",
+                json!({"metadata": {"name": "rs", "namespace": "d"},
+                "status": {"replicas": 7}}),
+            ),
+            (
+                "",
+                "v1",
+                "events",
+                json!({"metadata": {"name": "e", "namespace": "d"},
+                "involvedObject": {"kind": "Pod", "namespace": "d", "name": "p", "uid": "u",
+                                   "apiVersion": "v1", "resourceVersion": "5", "fieldPath": "spec"},
+                "reason": "Started", "type": "Normal", "source": {"component": "kubelet"},
+                "reportingComponent": ""}),
+            ),
+            (
+                "events.k8s.io",
+                "v1",
+                "events",
+                json!({"metadata": {"name": "e2", "namespace": "d"},
+                "regarding": {"kind": "Pod", "name": "p"}, "reason": "R", "type": "Warning",
+                "deprecatedSource": {"component": ""}, "reportingController": "ctl"}),
+            ),
+            (
+                "",
+                "v1",
+                "namespaces",
+                json!({"metadata": {"name": "ns"}, "status": {"phase": "Active"}}),
+            ),
+            (
+                "",
+                "v1",
+                "secrets",
+                json!({"metadata": {"name": "s", "namespace": "d"},
+                "type": "Opaque", "data": {"k": "dg=="}}),
+            ),
+            (
+                "",
+                "v1",
+                "services",
+                json!({"metadata": {"name": "svc", "namespace": "d"},
+                "spec": {"clusterIP": "10.96.0.1", "type": "ClusterIP", "ports": [{"port": 80}]}}),
+            ),
+            (
+                "",
+                "v1",
+                "configmaps",
+                json!({"metadata": {"name": "cm", "namespace": "d"},
+                "data": {"k": "v"}}),
+            ),
+        ];
+        for (group, version, plural, obj) in cases {
+            let info = bosun_api::resources::find(group, version, plural).expect("a known kind");
+            let stored = serde_json::to_vec(&obj).expect("encode");
+            let skeleton = selectable_skeleton(&stored).expect("a skeleton");
+            assert_eq!(
+                FieldSet::of(info, &skeleton),
+                FieldSet::of(info, &obj),
+                "{obj}"
+            );
+            assert_eq!(labels(&skeleton), labels(&obj), "{obj}");
+            assert!(skeleton.pointer("/spec/containers").is_none(), "{skeleton}");
+        }
+        assert_eq!(selectable_skeleton(b"[1]"), None);
+        assert_eq!(selectable_skeleton(b"{\"a\":"), None);
+        assert_eq!(selectable_skeleton(b"{} trailing"), None);
     }
 
     fn stored(key: &str, revision: i64, obj: Value) -> KeyValue {

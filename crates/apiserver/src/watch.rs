@@ -108,16 +108,11 @@ impl CachedObject {
             .as_ref()
     }
 
-    /// What selectors read, decoded once; the line too, from the same decoding, if no
-    /// watcher has asked for it yet (a watcher with selectors asks for these first).
+    /// What selectors read, decoded once, and only that ([`object::selectable_skeleton`]).
     fn attributes(&self) -> Option<&Attributes> {
         self.attributes
             .get_or_init(|| {
-                let obj = object::decode_at(&self.stored, self.revision).ok()?;
-                self.line.get_or_init(|| {
-                    let (line, json) = watch_line(self.kind, &serde_json::to_vec(&obj).ok()?);
-                    Some(Line { line, json })
-                });
+                let obj = object::selectable_skeleton(&self.stored)?;
                 Some(Attributes {
                     labels: object::labels(&obj),
                     fields: self
