@@ -108,7 +108,8 @@ pub(crate) fn prepare_create_status(info: &ResourceInfo, obj: &mut Value) {
 }
 
 /// Checks a write body against the URL: kind, apiVersion, namespace, name; applies
-/// `fieldValidation` for unknown fields. Returns warnings to send.
+/// `fieldValidation` to unknown fields and then drops them from the body. Returns the
+/// warnings to send.
 pub(crate) fn check_body(
     info: &ResourceInfo,
     ns: Option<&str>,
@@ -214,7 +215,8 @@ pub(crate) enum Fields {
     /// Anything: every field is checked against the schema.
     Unchecked,
     /// Only fields the schema knows: a patch with none unknown applied to a stored
-    /// object (which never keeps any) adds none, so the walk of the whole object it
-    /// made is skipped.
+    /// object (which keeps none) adds none, so the walk of the whole object it made is
+    /// skipped. An object stored before unknown fields were dropped keeps its own until
+    /// a write that is checked whole (a create, a PUT, a patch bringing an unknown field).
     KnownOnly,
 }

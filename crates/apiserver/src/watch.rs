@@ -330,9 +330,10 @@ impl WatchCache {
         ring.latest = now;
         // Wakes every live watch and server loop now rather than at the next write, which
         // may be long in coming: an idle watch would keep its client waiting for events
-        // that are gone until its timeout. Each receiver checks the reset count before
-        // it looks at an event, so this one is never sent; it names no key, so even a
-        // receiver that looked would skip it.
+        // that are gone until its timeout. A live watch checks the reset count before it
+        // looks at an event, and one begun after the reset is already past this revision;
+        // a server loop that heard of the reset at an earlier event skips it by its empty
+        // key. It is never sent to a client.
         let _ = self.tx.send(Arc::new(CachedEvent {
             kind: EventKind::Delete,
             key: String::new(),
@@ -496,17 +497,28 @@ pub struct Subscription {
 
 impl Subscription {
     pub async fn recv(&mut self) -> Result<Arc<CachedEvent>, broadcast::error::RecvError> {
-        let event = self.live.recv().await;
-        self.reset_as_lag()?;
-        event
+        loop {
+            let event = self.live.recv().await;
+            self.reset_as_lag()?;
+            match event {
+                // A reset's wake-up, already reported as a lag at an earlier event.
+                Ok(event) if event.key.is_empty() => continue,
+                event => return event,
+            }
+        }
     }
 
     pub fn try_recv(&mut self) -> Result<Arc<CachedEvent>, broadcast::error::TryRecvError> {
-        let event = self.live.try_recv();
-        if self.reset_as_lag().is_err() {
-            return Err(broadcast::error::TryRecvError::Lagged(0));
+        loop {
+            let event = self.live.try_recv();
+            if self.reset_as_lag().is_err() {
+                return Err(broadcast::error::TryRecvError::Lagged(0));
+            }
+            match event {
+                Ok(event) if event.key.is_empty() => continue,
+                event => return event,
+            }
         }
-        event
     }
 
     fn reset_as_lag(&mut self) -> Result<(), broadcast::error::RecvError> {
@@ -854,6 +866,39 @@ mod tests {
             .await
             .expect("a line within 5 s")?;
         Some(serde_json::from_slice(&line).expect("a JSON line"))
+    }
+
+    /// A server loop with an event still queued when the cache resets hears of the reset
+    /// at that event, and then goes on with the next write: the reset's wake-up is never
+    /// handed to it as an event.
+    #[tokio::test]
+    async fn a_server_loop_never_receives_a_resets_wake_up() {
+        let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
+        let registry = Arc::new(Registry::new(store.clone(), Default::default()));
+        let cache = WatchCache::start(store.clone(), registry.current_state())
+            .await
+            .expect("watch cache");
+        let mut server_loop = cache.subscribe();
+        let queued = write(store.as_ref(), "queued").await;
+        // The event reaches the loop's queue (the cache ingests after the write returns).
+        while cache.latest_revision() < queued {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        cache.reset(queued);
+        assert!(matches!(
+            server_loop.recv().await,
+            Err(broadcast::error::RecvError::Lagged(_))
+        ));
+        let next = write(store.as_ref(), "next").await;
+        let event = tokio::time::timeout(Duration::from_secs(5), server_loop.recv())
+            .await
+            .expect("an event within 5 s")
+            .expect("the next write's event");
+        assert_eq!(
+            event.key,
+            config_maps().storage_key(Some("default"), "next")
+        );
+        assert_eq!(event.revision, next);
     }
 
     /// History lost to compaction is never skipped silently: a live watch ends with

@@ -52,7 +52,7 @@ enum EventJob {
     },
 }
 
-/// What a binding task reports back.
+/// What a write task (a binding, a condition) reports back.
 #[derive(Debug)]
 enum Outcome {
     Bound {
@@ -339,6 +339,14 @@ impl State {
         if stale_pending || stale_charge {
             self.forget_pod(&key);
         }
+        // The watch shows the condition we wrote: it is no longer ours to remember. From
+        // here on the pod's own copy decides (and a later change by anyone is rewritten
+        // at the next attempt, as before).
+        if let Some(written) = self.conditions.get(&key)
+            && shows_condition(&pod, written)
+        {
+            self.conditions.remove(&key);
+        }
 
         if let Some(node) = assigned_node(&pod) {
             self.pending.remove(&key);
@@ -371,6 +379,7 @@ impl State {
             self.pending.remove(&key);
             self.queue.remove(&key);
             self.events.remove(&key);
+            self.conditions.remove(&key);
             return;
         }
         let gated = spec
@@ -647,6 +656,19 @@ impl State {
             }
         });
     }
+}
+
+/// Whether `pod` shows `written` as its `PodScheduled=False` condition.
+fn shows_condition(pod: &Pod, written: &WrittenCondition) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_ == "PodScheduled"))
+        .is_some_and(|c| {
+            c.status == "False"
+                && c.reason.as_deref() == Some(written.reason.as_str())
+                && c.message.as_deref() == Some(written.message.as_str())
+        })
 }
 
 /// Queues an event write, or drops the event when the queue is full.

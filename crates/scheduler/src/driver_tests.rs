@@ -55,9 +55,25 @@ fn pending_pod(conditions: serde_json::Value) -> Pod {
     .expect("a pod")
 }
 
-/// Lets the spawned write tasks run.
+/// Lets the spawned write tasks run (before checking that nothing more was written).
 async fn settle() {
     tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+/// Waits until `n` status writes have been made (at most 5 s), then settles.
+async fn wait_for_patches(api: &FakeApi, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while api.status_patches() < n && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    settle().await;
+}
+
+fn showing(reason: &str, message: &str) -> Pod {
+    pending_pod(serde_json::json!([{
+        "type": "PodScheduled", "status": "False", "reason": reason, "message": message,
+        "lastTransitionTime": "2026-11-28T00:00:00Z",
+    }]))
 }
 
 /// Upstream writes `PodScheduled=False` before it tries the pod again; ours is written
@@ -92,13 +108,13 @@ async fn a_condition_is_written_once_until_the_watch_shows_it() {
 
     let message = "0/1 nodes are available: 1 Insufficient cpu.";
     state.report_failure(&key, &stale, REASON_UNSCHEDULABLE, message);
-    settle().await;
+    wait_for_patches(&api, 2).await;
     assert_eq!(api.status_patches(), 2, "a new message is a new condition");
 
     // A write that fails is made again at the next attempt.
     api.fail_next.store(true, Ordering::SeqCst);
     state.report_failure(&key, &stale, REASON_SCHEDULER_ERROR, NO_NODES);
-    settle().await;
+    wait_for_patches(&api, 3).await;
     assert_eq!(api.status_patches(), 3);
     let failed = outcomes.recv().await.expect("the failure is reported");
     assert!(
@@ -108,20 +124,28 @@ async fn a_condition_is_written_once_until_the_watch_shows_it() {
     state.on_outcome(failed);
     assert_eq!(state.binds_in_flight, 0);
     state.report_failure(&key, &stale, REASON_SCHEDULER_ERROR, NO_NODES);
-    settle().await;
+    wait_for_patches(&api, 4).await;
     assert_eq!(api.status_patches(), 4, "written again after the failure");
 
     // The watch shows it: nothing more to write, and nothing left to remember.
-    let shown = pending_pod(serde_json::json!([{
-        "type": "PodScheduled", "status": "False",
-        "reason": REASON_SCHEDULER_ERROR, "message": NO_NODES,
-        "lastTransitionTime": "2026-11-28T00:00:00Z",
-    }]));
+    let shown = showing(REASON_SCHEDULER_ERROR, NO_NODES);
     state.apply_pod(shown.clone());
+    assert!(state.conditions.is_empty(), "{:?}", state.conditions);
     state.report_failure(&key, &Arc::new(shown), REASON_SCHEDULER_ERROR, NO_NODES);
     settle().await;
     assert_eq!(api.status_patches(), 4);
     assert!(state.conditions.is_empty(), "{:?}", state.conditions);
+
+    // Two writes in flight land out of order: the watch shows the newer one, then the
+    // older. The next failure with the newer message writes it again.
+    state.report_failure(&key, &stale, REASON_UNSCHEDULABLE, message);
+    wait_for_patches(&api, 5).await;
+    state.apply_pod(showing(REASON_UNSCHEDULABLE, message));
+    let older = showing(REASON_SCHEDULER_ERROR, NO_NODES);
+    state.apply_pod(older.clone());
+    state.report_failure(&key, &Arc::new(older), REASON_UNSCHEDULABLE, message);
+    wait_for_patches(&api, 6).await;
+    assert_eq!(api.status_patches(), 6, "the stale condition is rewritten");
 
     // A pod that goes away takes what was remembered for it.
     state.report_failure(&key, &stale, REASON_UNSCHEDULABLE, message);

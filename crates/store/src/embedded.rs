@@ -210,7 +210,8 @@ impl Shared {
                     // Concurrent writers: let more of them join this commit. An
                     // `fdatasync` costs the same for one write as for many (about 65 µs
                     // of CPU here, most of it a virtual disk's doorbell), so under load
-                    // a short wait buys fewer of them; a lone writer never waits.
+                    // a short wait buys fewer of them. A lone writer waits only if it comes
+                    // right after such a commit.
                     drop(st);
                     std::thread::sleep(COMMIT_DELAY);
                     st = self.lock();

@@ -202,9 +202,9 @@ impl EtcdCluster {
             let lines: Vec<&str> = text.lines().collect();
             let tail = &lines[lines.len().saturating_sub(15)..];
             let state = if m.process.is_some() {
-                "started"
+                "spawned; see above if it exited"
             } else {
-                "killed"
+                "killed by the test"
             };
             out.push_str(&format!("--- {} ({state}) ---\n", m.name));
             for line in tail {
