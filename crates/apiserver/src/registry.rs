@@ -53,11 +53,15 @@ pub struct Written {
     pub json: Option<Vec<u8>>,
 }
 
-/// What `write_update` stored: the object and, when a new version was written, its
-/// JSON for the answer.
-struct Updated {
-    object: Value,
-    json: Option<Vec<u8>>,
+impl Written {
+    /// An answer that is encoded from `object` when it is sent.
+    fn unencoded(object: Value) -> Written {
+        Written {
+            object,
+            warnings: Vec::new(),
+            json: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -366,9 +370,8 @@ impl Registry {
                 return Err(ApiError::already_exists(info, &name));
             }
             return Ok(Written {
-                object: obj,
                 warnings,
-                json: None,
+                ..Written::unencoded(obj)
             });
         }
         let encoded = object::encode_for_store(&mut obj);
@@ -427,11 +430,10 @@ impl Registry {
                     tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6))).await;
                 }
                 Err(e) => return Err(e),
-                Ok(Updated { object, json }) => {
+                Ok(written) => {
                     return Ok(Written {
-                        object,
                         warnings,
-                        json,
+                        ..written
                     });
                 }
             }
@@ -481,11 +483,10 @@ impl Registry {
                     continue;
                 }
                 Err(e) => return Err(e),
-                Ok(Updated { object, json }) => {
+                Ok(written) => {
                     return Ok(Written {
-                        object,
                         warnings,
-                        json,
+                        ..written
                     });
                 }
             }
@@ -504,7 +505,7 @@ impl Registry {
         obj: Value,
         part: Part,
         opts: &WriteOptions,
-    ) -> ApiResult<Updated> {
+    ) -> ApiResult<Written> {
         uid_precondition(info, name, &obj, current)?;
         let mut next = match part {
             Part::Main => {
@@ -583,22 +584,21 @@ impl Registry {
         let key = info.storage_key(ns, name);
         // The last finalizer removed from a deleting object completes its deletion
         // (not while a grace period runs: the kubelet ends that with a delete).
-        let unencoded = |object| Updated { object, json: None };
         if deletion_complete(info, &next) {
             if opts.dry_run {
-                return Ok(unencoded(next));
+                return Ok(Written::unencoded(next));
             }
             let kv = self
                 .delete_stored(&key, current_rev)
                 .await
                 .map_err(|e| ApiError::from_store(e, info, name))?;
-            return object::decode(&kv).map(unencoded);
+            return object::decode(&kv).map(Written::unencoded);
         }
         object::normalize_meta(&mut next);
         object::set_revision(&mut next, current_rev);
         if &next == current || opts.dry_run {
             // A no-op write makes no new revision, as upstream.
-            return Ok(unencoded(next));
+            return Ok(Written::unencoded(next));
         }
         let encoded = object::encode_for_store(&mut next);
         let kv = self
@@ -607,9 +607,9 @@ impl Registry {
             .await
             .map_err(|e| ApiError::from_store(e, info, name))?;
         object::set_revision(&mut next, kv.mod_revision);
-        Ok(Updated {
-            object: next,
+        Ok(Written {
             json: encoded.client_json(kv.mod_revision),
+            ..Written::unencoded(next)
         })
     }
 

@@ -84,6 +84,24 @@ struct Attributes {
     fields: FieldSet,
 }
 
+impl CachedEvent {
+    /// What [`WatchCache::reset`] broadcasts to wake its receivers: no key, at the new
+    /// start. Never an object's event.
+    fn reset_wake_up(revision: i64) -> CachedEvent {
+        CachedEvent {
+            kind: EventKind::Delete,
+            key: String::new(),
+            revision,
+            object: Arc::new(CachedObject::new("", Bytes::new(), revision, "DELETED")),
+            prev: None,
+        }
+    }
+
+    fn is_reset_wake_up(&self) -> bool {
+        self.key.is_empty()
+    }
+}
+
 impl CachedObject {
     fn new(key: &str, stored: Bytes, revision: i64, kind: &'static str) -> CachedObject {
         CachedObject {
@@ -334,13 +352,7 @@ impl WatchCache {
         // looks at an event, and one begun after the reset is already past this revision;
         // a server loop that heard of the reset at an earlier event skips it by its empty
         // key. It is never sent to a client.
-        let _ = self.tx.send(Arc::new(CachedEvent {
-            kind: EventKind::Delete,
-            key: String::new(),
-            revision: now,
-            object: Arc::new(CachedObject::new("", Bytes::new(), now, "DELETED")),
-            prev: None,
-        }));
+        let _ = self.tx.send(Arc::new(CachedEvent::reset_wake_up(now)));
     }
 
     fn ingest(&self, batch: Vec<bosun_store::Event>) {
@@ -501,8 +513,8 @@ impl Subscription {
             let event = self.live.recv().await;
             self.reset_as_lag()?;
             match event {
-                // A reset's wake-up, already reported as a lag at an earlier event.
-                Ok(event) if event.key.is_empty() => continue,
+                // Already reported as a lag at an earlier event.
+                Ok(event) if event.is_reset_wake_up() => continue,
                 event => return event,
             }
         }
@@ -515,7 +527,7 @@ impl Subscription {
                 return Err(broadcast::error::TryRecvError::Lagged(0));
             }
             match event {
-                Ok(event) if event.key.is_empty() => continue,
+                Ok(event) if event.is_reset_wake_up() => continue,
                 event => return event,
             }
         }

@@ -343,7 +343,7 @@ impl State {
         // here on the pod's own copy decides (and a later change by anyone is rewritten
         // at the next attempt, as before).
         if let Some(written) = self.conditions.get(&key)
-            && shows_condition(&pod, written)
+            && report::shows_unscheduled(&pod, &written.reason, &written.message)
         {
             self.conditions.remove(&key);
         }
@@ -656,19 +656,6 @@ impl State {
             }
         });
     }
-}
-
-/// Whether `pod` shows `written` as its `PodScheduled=False` condition.
-fn shows_condition(pod: &Pod, written: &WrittenCondition) -> bool {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .and_then(|cs| cs.iter().find(|c| c.type_ == "PodScheduled"))
-        .is_some_and(|c| {
-            c.status == "False"
-                && c.reason.as_deref() == Some(written.reason.as_str())
-                && c.message.as_deref() == Some(written.message.as_str())
-        })
 }
 
 /// Queues an event write, or drops the event when the queue is full.

@@ -55,6 +55,23 @@ pub fn truncate_message(msg: &str) -> String {
     format!("{}{suffix}", &msg[..cut])
 }
 
+/// The pod's `PodScheduled` condition, if it has one.
+fn scheduled_condition(pod: &Pod) -> Option<&k8s_openapi::api::core::v1::PodCondition> {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_ == "PodScheduled"))
+}
+
+/// Whether the pod says `PodScheduled=False` with exactly `reason` and `message`.
+pub fn shows_unscheduled(pod: &Pod, reason: &str, message: &str) -> bool {
+    scheduled_condition(pod).is_some_and(|c| {
+        c.status == "False"
+            && c.reason.as_deref() == Some(reason)
+            && c.message.as_deref() == Some(message)
+    })
+}
+
 /// A strategic-merge patch for `pods/<name>/status` setting `PodScheduled=False` with
 /// `reason` and `message`; `None` when the pod already says exactly that (no write).
 /// `lastTransitionTime` moves only when the status changes.
@@ -64,18 +81,10 @@ pub fn unscheduled_condition_patch(
     message: &str,
     now: jiff::Timestamp,
 ) -> Option<Value> {
-    let existing = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .and_then(|cs| cs.iter().find(|c| c.type_ == "PodScheduled"));
-    if let Some(c) = existing
-        && c.status == "False"
-        && c.reason.as_deref() == Some(reason)
-        && c.message.as_deref() == Some(message)
-    {
+    if shows_unscheduled(pod, reason, message) {
         return None;
     }
+    let existing = scheduled_condition(pod);
     let transition = existing
         .filter(|c| c.status == "False")
         .and_then(|c| c.last_transition_time.as_ref())
