@@ -39,7 +39,8 @@ impl Registry {
     /// namespace (403, upstream's wording) and charges it to every quota that tracks it.
     /// The charge is re-checked inside the quota's compare-and-swap, so concurrent
     /// creates cannot overrun a limit; the quota loop in `system` later recomputes usage
-    /// from the objects themselves (releasing deleted ones).
+    /// from the objects themselves (releasing deleted ones). The guard it answers with
+    /// must be held until the object is stored, so that recompute cannot miss a charge.
     pub(crate) async fn admit_quota(
         &self,
         info: &ResourceInfo,
@@ -47,24 +48,30 @@ impl Registry {
         name: &str,
         obj: &Value,
         dry_run: bool,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<Option<tokio::sync::OwnedRwLockReadGuard<()>>> {
         let Some(ns) = ns.filter(|_| info.namespaced) else {
-            return Ok(());
+            return Ok(None);
         };
         let delta = bosun_api::quota::usage(info, obj);
         if delta.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let quota_info = crate::rest::info("", "resourcequotas");
         let quotas = self
             .list(quota_info, Some(ns), &ListParams::default())
             .await?;
+        if quotas.items.is_empty() {
+            return Ok(None);
+        }
+        // Taken after the list so that namespaces without quotas never wait on it; the
+        // charges below re-read each quota inside their compare-and-swap.
+        let charging = self.quota_charges.clone().read_owned().await;
         for quota in &quotas.items {
             bosun_api::quota::admit(quota, info, obj, &delta)
                 .map_err(|msg| ApiError::forbidden(info, name, &msg))?;
         }
         if dry_run {
-            return Ok(());
+            return Ok(None);
         }
         for quota in &quotas.items {
             let hard = bosun_api::quota::hard(quota);
@@ -84,7 +91,7 @@ impl Registry {
             })
             .await?;
         }
-        Ok(())
+        Ok(Some(charging))
     }
 }
 

@@ -120,6 +120,11 @@ pub struct Registry {
     /// The latest version of every object, for LISTs of the current state.
     current: Arc<crate::current::CurrentState>,
     toleration_seconds: bosun_api::defaults::TolerationSeconds,
+    /// Creates charged to a quota hold it shared from the charge until the object is
+    /// stored; the quota recompute holds it alone. Without it a recompute could list
+    /// the namespace between a charge and its object's write and store a usage that
+    /// forgets the charge, letting a create through past the limit.
+    pub(crate) quota_charges: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl Registry {
@@ -132,6 +137,7 @@ impl Registry {
             labels: object::LabelCache::default(),
             current: crate::current::CurrentState::new(),
             toleration_seconds,
+            quota_charges: Default::default(),
         }
     }
 
@@ -362,7 +368,9 @@ impl Registry {
             return Err(ApiError::invalid(info, &name, &errors));
         }
         self.admit_namespace(info, ns, &name).await?;
-        self.admit_quota(info, ns, &name, &obj, opts.dry_run)
+        // Held until the object is stored (see `Registry::quota_charges`).
+        let _charge = self
+            .admit_quota(info, ns, &name, &obj, opts.dry_run)
             .await?;
         let key = info.storage_key(ns, &name);
         if opts.dry_run {

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::ServerState;
 use crate::error::{ApiError, ApiResult};
 use crate::object;
-use crate::registry::{DeleteOptions, ListParams, Propagation, WriteOptions};
+use crate::registry::{DeleteOptions, ListParams, Propagation, Registry, WriteOptions};
 use crate::rest;
 
 pub const SYSTEM_NAMESPACES: &[&str] =
@@ -316,7 +316,7 @@ async fn quota_loop(state: Arc<ServerState>) {
             },
             _ = tick.tick() => {
                 for ns in std::mem::take(&mut dirty) {
-                    if let Err(err) = recompute_quotas(&state, &ns).await {
+                    if let Err(err) = recompute_quotas(&state.registry, &ns).await {
                         tracing::debug!(namespace = %ns, %err, "quota recompute will retry");
                         dirty.insert(ns);
                     }
@@ -350,19 +350,20 @@ fn releases_or_changes_quota(event: &crate::watch::CachedEvent) -> bool {
         && event.prev.as_deref().map(phase) != Some(phase(&event.object))
 }
 
-async fn recompute_quotas(state: &ServerState, ns: &str) -> ApiResult<()> {
+async fn recompute_quotas(registry: &Registry, ns: &str) -> ApiResult<()> {
     let quota_info = rest::info("", "resourcequotas");
-    let quotas = state
-        .registry
+    let quotas = registry
         .list(quota_info, Some(ns), &ListParams::default())
         .await?;
     if quotas.items.is_empty() {
         return Ok(());
     }
+    // No charge may be between its quota write and its object's write while the
+    // namespace is counted: such a charge would be in `used` but not in the count.
+    let _no_charges_in_flight = registry.quota_charges.write().await;
     let mut total = bosun_api::quota::Usage::new();
     for info in RESOURCES.iter().filter(|r| r.namespaced) {
-        let page = state
-            .registry
+        let page = registry
             .list(info, Some(ns), &ListParams::default())
             .await?;
         for item in &page.items {
@@ -370,8 +371,7 @@ async fn recompute_quotas(state: &ServerState, ns: &str) -> ApiResult<()> {
         }
     }
     for quota in &quotas.items {
-        state
-            .registry
+        registry
             .mutate(quota_info, Some(ns), object::name(quota), |current| {
                 let hard = bosun_api::quota::hard(current);
                 let status = json!({
@@ -398,7 +398,6 @@ mod tests {
     use bytes::Bytes;
 
     use super::*;
-    use crate::registry::Registry;
     use crate::watch::WatchCache;
 
     fn pod(phase: &str, message: &str) -> Bytes {
@@ -448,5 +447,93 @@ mod tests {
         store.delete(key, None).await.expect("delete");
         let deleted = events.recv().await.expect("the delete");
         assert!(releases_or_changes_quota(&deleted));
+    }
+
+    /// Recomputing usage while creates are being charged never forgets a charge, so a
+    /// quota of two pods admits two pods however the two interleave.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_recompute_racing_creates_never_lets_one_past_the_limit() {
+        let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
+        let registry = Arc::new(Registry::new(store.clone(), Default::default()));
+        let _cache = WatchCache::start(store.clone(), registry.current_state())
+            .await
+            .expect("watch cache");
+        let opts = crate::registry::WriteOptions::default();
+        let namespace = json!({"apiVersion": "v1", "kind": "Namespace",
+                               "metadata": {"name": "default"}});
+        registry
+            .create(rest::info("", "namespaces"), None, namespace, &opts)
+            .await
+            .expect("namespace");
+        let quota = json!({"apiVersion": "v1", "kind": "ResourceQuota",
+                           "metadata": {"name": "two", "namespace": "default"},
+                           "spec": {"hard": {"pods": "2"}}});
+        registry
+            .create(
+                rest::info("", "resourcequotas"),
+                Some("default"),
+                quota,
+                &opts,
+            )
+            .await
+            .expect("quota");
+        let pods = rest::info("", "pods");
+        let now = DeleteOptions {
+            grace_period_seconds: Some(0),
+            ..Default::default()
+        };
+        for round in 0..30 {
+            let creates: Vec<_> = (0..4)
+                .map(|i| {
+                    let registry = registry.clone();
+                    tokio::spawn(async move {
+                        let pod = json!({"apiVersion": "v1", "kind": "Pod",
+                            "metadata": {"name": format!("p{round}-{i}"), "namespace": "default"},
+                            "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
+                        registry
+                            .create(
+                                rest::info("", "pods"),
+                                Some("default"),
+                                pod,
+                                &crate::registry::WriteOptions::default(),
+                            )
+                            .await
+                            .is_ok()
+                    })
+                })
+                .collect();
+            let recomputes = {
+                let registry = registry.clone();
+                tokio::spawn(async move {
+                    for _ in 0..8 {
+                        recompute_quotas(&registry, "default")
+                            .await
+                            .expect("recompute");
+                        tokio::task::yield_now().await;
+                    }
+                })
+            };
+            let mut admitted = 0;
+            for create in creates {
+                admitted += usize::from(create.await.expect("create task"));
+            }
+            recomputes.await.expect("recompute task");
+            let stored = registry
+                .list(pods, Some("default"), &ListParams::default())
+                .await
+                .expect("list")
+                .items;
+            assert_eq!((admitted, stored.len()), (2, 2), "round {round}");
+            for pod in &stored {
+                let name = object::name(pod).to_string();
+                registry
+                    .delete(pods, Some("default"), &name, &now)
+                    .await
+                    .expect("delete");
+            }
+            recompute_quotas(&registry, "default")
+                .await
+                .expect("release");
+        }
     }
 }
