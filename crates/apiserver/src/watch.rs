@@ -243,7 +243,13 @@ impl Ring {
 
 pub struct WatchCache {
     ring: Mutex<Ring>,
+    /// Every event, for the server's own loops.
     tx: broadcast::Sender<Arc<CachedEvent>>,
+    /// Each watched resource's events (by storage prefix), for client watches: a pod
+    /// watch is not woken for the Events and Leases written beside the pods. With a
+    /// thousand pod watches, the scheduler's event for each pod woke a thousand tasks
+    /// only to find nothing to send. Upstream's watch cache is per resource likewise.
+    by_resource: Mutex<HashMap<String, broadcast::Sender<Arc<CachedEvent>>>>,
     /// Fed every batch under the ring's lock, so LISTs can be answered from memory.
     current: Arc<CurrentState>,
     /// Counts resets (history lost to compaction). A live watch that began under an
@@ -269,6 +275,7 @@ impl WatchCache {
                 latest: from,
             }),
             tx,
+            by_resource: Mutex::default(),
             current,
             resets: AtomicU64::new(0),
         });
@@ -352,11 +359,39 @@ impl WatchCache {
         // looks at an event, and one begun after the reset is already past this revision;
         // a server loop that heard of the reset at an earlier event skips it by its empty
         // key. It is never sent to a client.
-        let _ = self.tx.send(Arc::new(CachedEvent::reset_wake_up(now)));
+        let wake_up = Arc::new(CachedEvent::reset_wake_up(now));
+        for resource in self.resource_channels().values() {
+            let _ = resource.send(wake_up.clone());
+        }
+        let _ = self.tx.send(wake_up);
+    }
+
+    fn resource_channels(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, broadcast::Sender<Arc<CachedEvent>>>> {
+        self.by_resource
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A receiver of the events under `prefix` (a resource's storage prefix) from now
+    /// on. Events sent before its channel existed are in the ring, which a watch reads
+    /// after subscribing.
+    fn subscribe_resource(&self, prefix: &str) -> broadcast::Receiver<Arc<CachedEvent>> {
+        let mut channels = self.resource_channels();
+        if let Some(channel) = channels.get(prefix) {
+            return channel.subscribe();
+        }
+        let (channel, live) = broadcast::channel(BROADCAST_CAPACITY);
+        channels.insert(prefix.to_string(), channel);
+        live
     }
 
     fn ingest(&self, batch: Vec<bosun_store::Event>) {
         let mut ring = self.lock();
+        let mut channels = self.resource_channels();
+        // A resource nobody watches any more loses its channel (a new watch makes one).
+        channels.retain(|_, channel| channel.receiver_count() > 0);
         self.current.apply(&batch);
         for event in batch {
             let kind = match (event.kind, &event.prev) {
@@ -409,6 +444,11 @@ impl WatchCache {
                 }
             }
             // Sending under the lock keeps broadcast order equal to ring order.
+            for (prefix, channel) in channels.iter() {
+                if cached.key.starts_with(prefix.as_str()) {
+                    let _ = channel.send(cached.clone());
+                }
+            }
             let _ = self.tx.send(cached);
         }
     }
@@ -582,7 +622,7 @@ pub fn serve(
     req: WatchRequest,
 ) -> impl Stream<Item = Bytes> + Send + 'static {
     // Subscribed before the list, so no event between the list and the ring is missed.
-    let live = cache.tx.subscribe();
+    let live = cache.subscribe_resource(&req.info.storage_prefix());
     let (tx, rx) = mpsc::channel(256);
     let (to_live, live_phase) = oneshot::channel::<LiveWatch>();
     tokio::spawn(async move {
@@ -911,6 +951,42 @@ mod tests {
             config_maps().storage_key(Some("default"), "next")
         );
         assert_eq!(event.revision, next);
+    }
+
+    /// A watch hears only of its own resource: a ConfigMap watch's channel gets no pod
+    /// event, and a resource's channel goes once nobody watches it.
+    #[tokio::test]
+    async fn a_watch_is_sent_only_its_own_resources_events() {
+        let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
+        let registry = Arc::new(Registry::new(store.clone(), Default::default()));
+        let cache = WatchCache::start(store.clone(), registry.current_state())
+            .await
+            .expect("watch cache");
+        let mut config_map_watch = cache.subscribe_resource(&config_maps().storage_prefix());
+        let pods = bosun_api::resources::find("", "v1", "pods").expect("pods");
+        let pod = json!({"apiVersion": "v1", "kind": "Pod",
+                         "metadata": {"name": "p", "namespace": "default"}});
+        store
+            .create(
+                &pods.storage_key(Some("default"), "p"),
+                Bytes::from(pod.to_string()),
+            )
+            .await
+            .expect("pod");
+        let config_map = write(store.as_ref(), "c").await;
+        let event = tokio::time::timeout(Duration::from_secs(5), config_map_watch.recv())
+            .await
+            .expect("an event within 5 s")
+            .expect("the ConfigMap's event");
+        assert_eq!(event.revision, config_map, "the pod's event came first");
+        assert!(config_map_watch.is_empty());
+        drop(config_map_watch);
+        write(store.as_ref(), "d").await;
+        let gone = write(store.as_ref(), "e").await;
+        while cache.latest_revision() < gone {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(cache.resource_channels().is_empty());
     }
 
     /// History lost to compaction is never skipped silently: a live watch ends with

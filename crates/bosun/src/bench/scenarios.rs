@@ -10,8 +10,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use futures::{StreamExt, TryStreamExt};
+use http_body_util::BodyExt;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
-use kube::api::{Api, PostParams, WatchEvent, WatchParams};
+use kube::api::{Api, PostParams, WatchParams};
 
 use super::api::{percentile, rss_kib, status_kib};
 
@@ -170,18 +171,45 @@ fn unix_nanos() -> u128 {
         .unwrap_or_default()
 }
 
-/// What a watcher reads of each pod. The watchers share the two cores with the server,
-/// so they decode only the annotations (serde skips the rest without building it): a
-/// typed `Pod` per event for 1,000 watchers made the benchmark's own decoding, not
-/// the server, the larger part of the latency it measured.
-#[derive(Clone, serde::Deserialize)]
-struct WatchedPod {
-    metadata: WatchedMeta,
+/// The send time a watch line carries: the `bench/sent-ns` annotation of an `ADDED`
+/// event. The watchers share the two cores with the server, so they read each line's
+/// bytes instead of decoding it: kube's line codec and a serde decode per event for
+/// 1,000 watchers were about a tenth of the machine, time the server then lacked. The
+/// server writes every event on its own line, `{"type":"ADDED","object":{...}}` (or
+/// with the two keys the other way round).
+fn sent_nanos(line: &[u8]) -> Option<u128> {
+    const KEY: &[u8] = br#""bench/sent-ns":""#;
+    if !(line.starts_with(br#"{"type":"ADDED","#) || line.ends_with(br#","type":"ADDED"}"#)) {
+        return None;
+    }
+    let at = line.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let digits = &line[at..];
+    let end = digits.iter().position(|b| !b.is_ascii_digit())?;
+    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
 }
 
-#[derive(Clone, serde::Deserialize)]
-struct WatchedMeta {
-    annotations: Option<std::collections::BTreeMap<String, String>>,
+/// Reads one watch's lines until it ends, recording each `ADDED` pod's delivery
+/// latency. Headers came back before this is called, so the watch is open.
+async fn read_watch(
+    mut body: http_body_util::BodyDataStream<kube::client::Body>,
+    latencies: &Mutex<Vec<Duration>>,
+) {
+    let mut pending: Vec<u8> = Vec::new();
+    while let Some(Ok(chunk)) = body.next().await {
+        pending.extend_from_slice(&chunk);
+        let mut start = 0;
+        while let Some(newline) = pending[start..].iter().position(|&b| b == b'\n') {
+            let line = &pending[start..start + newline];
+            if let Some(sent) = sent_nanos(line) {
+                let delay = unix_nanos().saturating_sub(sent);
+                if let Ok(mut all) = latencies.lock() {
+                    all.push(Duration::from_nanos(delay as u64));
+                }
+            }
+            start += newline + 1;
+        }
+        pending.drain(..start);
+    }
 }
 
 pub async fn watch(args: WatchBenchArgs) -> Result<()> {
@@ -201,32 +229,23 @@ pub async fn watch(args: WatchBenchArgs) -> Result<()> {
         let opened = opened.clone();
         tasks.push(tokio::spawn(async move {
             let params = WatchParams::default().timeout(290);
-            let Ok(request) =
+            let Ok(mut request) =
                 kube::core::Request::new("/api/v1/namespaces/default/pods").watch(&params, "0")
             else {
                 return;
             };
-            let Ok(stream) = client.request_events::<WatchedPod>(request).await else {
+            request.headers_mut().insert(
+                http::header::ACCEPT_ENCODING,
+                http::HeaderValue::from_static("identity"),
+            );
+            let Ok(response) = client.send(request.map(kube::client::Body::from)).await else {
                 return;
             };
-            opened.fetch_add(1, Ordering::Relaxed);
-            let mut stream = Box::pin(stream);
-            while let Some(Ok(event)) = stream.next().await {
-                if let WatchEvent::Added(pod) = event {
-                    let sent: Option<u128> = pod
-                        .metadata
-                        .annotations
-                        .as_ref()
-                        .and_then(|a| a.get("bench/sent-ns"))
-                        .and_then(|s| s.parse().ok());
-                    if let Some(sent) = sent {
-                        let delay = unix_nanos().saturating_sub(sent);
-                        if let Ok(mut all) = latencies.lock() {
-                            all.push(Duration::from_nanos(delay as u64));
-                        }
-                    }
-                }
+            if !response.status().is_success() {
+                return;
             }
+            opened.fetch_add(1, Ordering::Relaxed);
+            read_watch(response.into_body().into_data_stream(), &latencies).await;
         }));
     }
     // Every watch is open (its response has begun) before the first pod: a watch that
@@ -336,4 +355,29 @@ pub async fn watch(args: WatchBenchArgs) -> Result<()> {
     std::fs::write(&args.output, serde_json::to_vec_pretty(&figures)?)?;
     println!("figures written to {}", args.output.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sent_nanos;
+
+    #[test]
+    fn a_watch_line_gives_its_send_time_only_when_it_adds_a_pod() {
+        let object =
+            r#"{"metadata":{"name":"p","annotations":{"bench/sent-ns":"1764300000123456789"}}}"#;
+        let added = format!(r#"{{"type":"ADDED","object":{object}}}"#);
+        assert_eq!(
+            sent_nanos(added.as_bytes()),
+            Some(1_764_300_000_123_456_789)
+        );
+        let reordered = format!(r#"{{"object":{object},"type":"ADDED"}}"#);
+        assert_eq!(
+            sent_nanos(reordered.as_bytes()),
+            Some(1_764_300_000_123_456_789)
+        );
+        let modified = format!(r#"{{"type":"MODIFIED","object":{object}}}"#);
+        assert_eq!(sent_nanos(modified.as_bytes()), None);
+        let unannotated = r#"{"type":"ADDED","object":{"metadata":{"name":"p"}}}"#;
+        assert_eq!(sent_nanos(unannotated.as_bytes()), None);
+    }
 }
