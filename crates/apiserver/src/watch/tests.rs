@@ -9,6 +9,16 @@ fn config_maps() -> &'static ResourceInfo {
     bosun_api::resources::find("", "v1", "configmaps").expect("configmaps")
 }
 
+/// An in-memory store with a registry and its watch cache running.
+async fn started() -> (Arc<dyn Store>, Arc<Registry>, Arc<WatchCache>) {
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
+    let registry = Arc::new(Registry::new(store.clone(), Default::default()));
+    let cache = WatchCache::start(store.clone(), registry.current_state())
+        .await
+        .expect("watch cache");
+    (store, registry, cache)
+}
+
 async fn write(store: &dyn Store, name: &str) -> i64 {
     let key = config_maps().storage_key(Some("default"), name);
     let body = json!({"apiVersion": "v1", "kind": "ConfigMap",
@@ -32,11 +42,7 @@ async fn next_line(stream: &mut (impl Stream<Item = Bytes> + Unpin)) -> Option<V
 /// handed to it as an event.
 #[tokio::test]
 async fn a_server_loop_never_receives_a_resets_wake_up() {
-    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
-    let registry = Arc::new(Registry::new(store.clone(), Default::default()));
-    let cache = WatchCache::start(store.clone(), registry.current_state())
-        .await
-        .expect("watch cache");
+    let (store, _registry, cache) = started().await;
     let mut server_loop = cache.subscribe();
     let queued = write(store.as_ref(), "queued").await;
     // The event reaches the loop's queue (the cache ingests after the write returns).
@@ -64,11 +70,7 @@ async fn a_server_loop_never_receives_a_resets_wake_up() {
 /// event, and a resource's channel goes once nobody watches it.
 #[tokio::test]
 async fn a_watch_is_sent_only_its_own_resources_events() {
-    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
-    let registry = Arc::new(Registry::new(store.clone(), Default::default()));
-    let cache = WatchCache::start(store.clone(), registry.current_state())
-        .await
-        .expect("watch cache");
+    let (store, _registry, cache) = started().await;
     let mut config_map_watch = cache.subscribe_resource(&config_maps().storage_prefix());
     let pods = bosun_api::resources::find("", "v1", "pods").expect("pods");
     let pod = json!({"apiVersion": "v1", "kind": "Pod",
@@ -101,11 +103,7 @@ async fn a_watch_is_sent_only_its_own_resources_events() {
 /// and never see the events in between.
 #[tokio::test]
 async fn a_live_watch_ends_with_410_when_the_cache_loses_history() {
-    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
-    let registry = Arc::new(Registry::new(store.clone(), Default::default()));
-    let cache = WatchCache::start(store.clone(), registry.current_state())
-        .await
-        .expect("watch cache");
+    let (store, registry, cache) = started().await;
     let first = write(store.as_ref(), "a").await;
     let request = || WatchRequest {
         info: config_maps(),
