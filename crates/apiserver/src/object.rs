@@ -130,7 +130,8 @@ fn top_level_metadata(json: &[u8]) -> Option<(usize, usize)> {
         at = skip_whitespace(json, at + 1);
         let value_end = skip_value(json, at)?;
         if key == b"metadata" {
-            return (json[at] == b'{').then_some((at, value_end - 1));
+            let object = json[at] == b'{' && json[value_end - 1] == b'}';
+            return object.then_some((at, value_end - 1));
         }
         at = skip_whitespace(json, value_end);
         match json.get(at) {
@@ -557,6 +558,11 @@ mod tests {
         );
         assert_eq!(encode_at(b"not json", 1), None);
         assert_eq!(encode_at(br#"{"a":1"#, 1), None, "cut short");
+        assert_eq!(
+            encode_at(br#"{"metadata":{]}"#, 1),
+            None,
+            "mismatched brackets"
+        );
         let spaced = encode_at(br#" { "a" : [ 1 , 2 ] , "metadata" : { } , "b" : 2 } "#, 7)
             .expect("spaced JSON");
         assert_eq!(
