@@ -2,12 +2,18 @@
 //! (kind, apiVersion, namespace, name, unknown fields), namespace lifecycle, and
 //! ResourceQuota (refusal with upstream's wording, and charging the usage).
 
+use std::time::{Duration, Instant};
+
 use bosun_api::resources::ResourceInfo;
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
 use crate::object::{self, meta_mut};
 use crate::registry::{FieldValidation, ListParams, Registry, WriteOptions, namespaces_info};
+
+/// How long after a namespace's DELETE creates in it read it from the store
+/// (upstream's `forceLiveLookupTTL`).
+const FORCE_LIVE_LOOKUP: Duration = Duration::from_secs(30);
 
 impl Registry {
     /// Namespace lifecycle admission: the namespace must exist and not be terminating.
@@ -21,18 +27,47 @@ impl Registry {
             return Ok(());
         };
         let ns_info = namespaces_info();
+        // Upstream's NamespaceLifecycle reads its informer's lister and asks the store
+        // only on a miss (a namespace created a moment ago); reading the current state
+        // first spares every create a store read and a decode of the namespace.
+        let known = if self.namespace_deleted_lately(ns) {
+            None
+        } else {
+            self.current_state()
+                .latest(&ns_info.storage_key(None, ns))
+                .and_then(|bytes| object::stored_meta(&bytes))
+        };
+        if let Some(meta) = known {
+            if meta.get("deletionTimestamp").is_some_and(|v| !v.is_null()) {
+                return Err(terminating(info, name, ns));
+            }
+            return Ok(());
+        }
         match self.get(ns_info, None, ns).await {
-            Ok(namespace) if object::is_deleting(&namespace) => Err(ApiError::forbidden(
-                info,
-                name,
-                &format!(
-                    "unable to create new content in namespace {ns} because it is being terminated"
-                ),
-            )),
+            Ok(namespace) if object::is_deleting(&namespace) => Err(terminating(info, name, ns)),
             Ok(_) => Ok(()),
             Err(e) if e.code == 404 => Err(ApiError::not_found(ns_info, ns)),
             Err(e) => Err(e),
         }
+    }
+
+    /// Remembers that `ns` is being deleted (see `Registry::namespaces_deleted`).
+    pub(crate) fn note_namespace_deleted(&self, ns: &str) {
+        let now = Instant::now();
+        let mut deleted = self
+            .namespaces_deleted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        deleted.retain(|_, at| now.duration_since(*at) < FORCE_LIVE_LOOKUP);
+        deleted.insert(ns.to_string(), now);
+    }
+
+    fn namespace_deleted_lately(&self, ns: &str) -> bool {
+        self.namespaces_deleted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(ns)
+            .is_some_and(|at| at.elapsed() < FORCE_LIVE_LOOKUP)
     }
 
     /// ResourceQuota admission: refuses an object that would exceed a quota of its
@@ -52,15 +87,18 @@ impl Registry {
         let Some(ns) = ns.filter(|_| info.namespaced) else {
             return Ok(None);
         };
-        let delta = bosun_api::quota::usage(info, obj);
-        if delta.is_empty() {
-            return Ok(None);
-        }
+        // Quotas first: most namespaces have none, and working out what an object uses
+        // (its containers' requests and limits as quantities) cost a create as much as
+        // storing it.
         let quota_info = crate::rest::info("", "resourcequotas");
         let quotas = self
             .list(quota_info, Some(ns), &ListParams::default())
             .await?;
         if quotas.items.is_empty() {
+            return Ok(None);
+        }
+        let delta = bosun_api::quota::usage(info, obj);
+        if delta.is_empty() {
             return Ok(None);
         }
         // Taken after the list so that namespaces without quotas never wait on it; the
@@ -93,6 +131,15 @@ impl Registry {
         }
         Ok(Some(charging))
     }
+}
+
+/// Upstream's refusal of a create in a terminating namespace.
+fn terminating(info: &ResourceInfo, name: &str, ns: &str) -> ApiError {
+    ApiError::forbidden(
+        info,
+        name,
+        &format!("unable to create new content in namespace {ns} because it is being terminated"),
+    )
 }
 
 /// Status that a create resets, as upstream's strategies do.
@@ -226,4 +273,84 @@ pub(crate) enum Fields {
     /// skipped. An object stored before unknown fields were dropped keeps its own until
     /// a write that is checked whole (a create, a PUT, a patch bringing an unknown field).
     KnownOnly,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use bosun_store::{EmbeddedStore, Store};
+    use serde_json::json;
+
+    use crate::current::CurrentState;
+    use crate::registry::{DeleteOptions, Registry, WriteOptions};
+    use crate::rest;
+
+    async fn create_configmap(registry: &Registry, ns: &str) -> Result<(), (u16, String)> {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+                        "metadata": {"name": "late", "namespace": ns}});
+        registry
+            .create(
+                rest::info("", "configmaps"),
+                Some(ns),
+                cm,
+                &WriteOptions::default(),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| (e.code, e.message))
+    }
+
+    /// Namespace admission reads the current state as upstream reads its lister; a
+    /// namespace the state does not hold yet is read from the store, and one this
+    /// server was just asked to delete is too, so a create right after the DELETE is
+    /// refused even while the state still shows the namespace active.
+    #[tokio::test]
+    async fn a_create_right_after_its_namespaces_delete_is_refused_though_the_state_lags() {
+        let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
+        let registry = Registry::new(store.clone(), Default::default());
+        let namespaces = rest::info("", "namespaces");
+        let opts = WriteOptions::default();
+        let ns = |name: &str| json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+        registry
+            .create(namespaces, None, ns("team"), &opts)
+            .await
+            .expect("namespace");
+        // The state is read once and then never follows the store (no watch cache).
+        let read = CurrentState::read_store(&*store).await.expect("read");
+        registry.current_state().install(read, std::iter::empty());
+        registry
+            .create(namespaces, None, ns("later"), &opts)
+            .await
+            .expect("namespace");
+
+        assert_eq!(create_configmap(&registry, "team").await, Ok(()));
+        // Not in the state: the store has it.
+        assert_eq!(create_configmap(&registry, "later").await, Ok(()));
+        let missing = create_configmap(&registry, "nowhere").await;
+        assert_eq!(
+            missing,
+            Err((404, "namespaces \"nowhere\" not found".to_string()))
+        );
+
+        registry
+            .delete(namespaces, None, "team", &DeleteOptions::default())
+            .await
+            .expect("delete");
+        assert!(
+            registry
+                .current_state()
+                .latest("/registry/namespaces/team")
+                .is_some(),
+            "the state still holds the namespace as it was"
+        );
+        let refused = create_configmap(&registry, "team").await;
+        assert_eq!(
+            refused,
+            Err((
+                403,
+                "configmaps \"late\" is forbidden: unable to create new content in namespace team because it is being terminated".to_string()
+            ))
+        );
+    }
 }

@@ -301,6 +301,18 @@ impl CurrentState {
         self.revision.send_replace(None);
     }
 
+    /// The stored bytes of `key`'s latest version as far as the state has seen, if it
+    /// holds it; `None` when it does not (also while it is being built). Like an
+    /// informer's lister, it may trail an acknowledged write by the watch's delay, so
+    /// callers use it where upstream reads a lister and fall back to the store on a miss.
+    pub(crate) fn latest(&self, key: &str) -> Option<Bytes> {
+        let objects = self.objects.read().unwrap_or_else(|e| e.into_inner());
+        if !objects.installed {
+            return None;
+        }
+        objects.by_key.get(key).map(|entry| entry.value.clone())
+    }
+
     /// Whether the state has reached `target`, waiting up to [`CATCH_UP`] for it.
     async fn caught_up(&self, target: i64) -> bool {
         let mut revision = self.revision.subscribe();

@@ -28,6 +28,9 @@ impl Registry {
         name: &str,
         opts: &DeleteOptions,
     ) -> ApiResult<Deleted> {
+        if info.group.is_empty() && info.plural == "namespaces" && !opts.dry_run {
+            self.note_namespace_deleted(name);
+        }
         for attempt in 0..PATCH_RETRIES {
             if let Some(deleted) = self.delete_attempt(info, ns, name, opts).await? {
                 return Ok(deleted);

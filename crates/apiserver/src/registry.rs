@@ -6,6 +6,7 @@
 //! HTTP handlers and the server's internal loops both go through [`Registry`]; nothing
 //! else in the API server writes to the store.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use bosun_api::resources::{self, ResourceInfo};
@@ -125,6 +126,10 @@ pub struct Registry {
     /// the namespace between a charge and its object's write and store a usage that
     /// forgets the charge, letting a create through past the limit.
     pub(crate) quota_charges: Arc<tokio::sync::RwLock<()>>,
+    /// Namespaces this server was asked to delete lately, and when: creates in them
+    /// read the namespace from the store, not the current state, which may not show the
+    /// deletion yet (upstream's NamespaceLifecycle keeps the same list, for 30 s).
+    pub(crate) namespaces_deleted: std::sync::Mutex<HashMap<String, std::time::Instant>>,
 }
 
 impl Registry {
@@ -138,6 +143,7 @@ impl Registry {
             current: crate::current::CurrentState::new(),
             toleration_seconds,
             quota_charges: Default::default(),
+            namespaces_deleted: Default::default(),
         }
     }
 

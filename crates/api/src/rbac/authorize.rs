@@ -154,14 +154,17 @@ impl RbacSnapshot {
 
     /// The RBAC decision for `user` doing `attrs`.
     pub fn authorize(&self, user: &UserInfo, attrs: &Attributes) -> Decision {
-        self.authorize_with_reason(user, attrs).0
+        // The allow reason is only for audit: not formatted for every request.
+        match self.first_allowing(user, attrs) {
+            Ok(_) => Decision::Allow,
+            Err(errors) => Decision::Deny {
+                reason: deny_reason(&errors),
+            },
+        }
     }
 
-    /// [`Self::authorize`] plus upstream's authorizer reason, which is also
-    /// given on Allow (e.g. `RBAC: allowed by ClusterRoleBinding "x" of
-    /// ClusterRole "y" to Group "z"`) and is what kube-apiserver records in
-    /// the `authorization.k8s.io/reason` audit annotation.
-    pub fn authorize_with_reason(&self, user: &UserInfo, attrs: &Attributes) -> (Decision, String) {
+    /// The binding whose rule allows `attrs`, or the errors met looking for one.
+    fn first_allowing(&self, user: &UserInfo, attrs: &Attributes) -> Result<&Binding, Vec<String>> {
         let mut allowed_by: Option<&Binding> = None;
         let errors = self.visit_rules(user, &attrs.namespace, |binding, rule| {
             if rule_allows(attrs, rule) {
@@ -170,21 +173,29 @@ impl RbacSnapshot {
             }
             true
         });
-        if let Some(binding) = allowed_by {
-            let reason = format!("RBAC: allowed by {}", describe_binding(binding, user));
-            return (Decision::Allow, reason);
+        allowed_by.ok_or(errors)
+    }
+
+    /// [`Self::authorize`] plus upstream's authorizer reason, which is also
+    /// given on Allow (e.g. `RBAC: allowed by ClusterRoleBinding "x" of
+    /// ClusterRole "y" to Group "z"`) and is what kube-apiserver records in
+    /// the `authorization.k8s.io/reason` audit annotation.
+    pub fn authorize_with_reason(&self, user: &UserInfo, attrs: &Attributes) -> (Decision, String) {
+        match self.first_allowing(user, attrs) {
+            Ok(binding) => {
+                let reason = format!("RBAC: allowed by {}", describe_binding(binding, user));
+                (Decision::Allow, reason)
+            }
+            Err(errors) => {
+                let reason = deny_reason(&errors);
+                (
+                    Decision::Deny {
+                        reason: reason.clone(),
+                    },
+                    reason,
+                )
+            }
         }
-        let reason = if errors.is_empty() {
-            String::new()
-        } else {
-            format!("RBAC: {}", aggregate_message(&errors))
-        };
-        (
-            Decision::Deny {
-                reason: reason.clone(),
-            },
-            reason,
-        )
     }
 
     /// Every rule that applies to `user` in `namespace` (cluster-wide rules
@@ -437,4 +448,13 @@ fn list(field: &Option<Vec<String>>) -> &[String] {
 /// The review types drop empty lists, as Go's `omitempty` does on the wire.
 fn non_empty_list(field: &Option<Vec<String>>) -> Option<Vec<String>> {
     field.as_ref().filter(|v| !v.is_empty()).cloned()
+}
+
+/// Upstream's reason for a denial: empty unless some binding could not be resolved.
+fn deny_reason(errors: &[String]) -> String {
+    if errors.is_empty() {
+        String::new()
+    } else {
+        format!("RBAC: {}", aggregate_message(errors))
+    }
 }
