@@ -101,14 +101,9 @@ impl<K> Cache<K> {
     }
 }
 
-/// Drops from an object what no reader of the cache needs, before it is cached (upstream
-/// client-go's informer transform).
-pub type TrimFn<K> = fn(&mut K);
-
 /// A cache of one resource kind, kept current by a watch.
 pub struct Informer<K> {
     cache: RwLock<Cache<K>>,
-    trim: Option<TrimFn<K>>,
     handlers: RwLock<Vec<Handler<K>>>,
     synced: watch::Sender<bool>,
 }
@@ -118,24 +113,18 @@ where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
     pub fn new() -> Arc<Informer<K>> {
-        Self::build(None, None)
+        Self::build(None)
     }
 
     /// An informer that also indexes its objects by `index` (see [`Informer::by_index`]).
     pub fn indexed(index: IndexFn<K>) -> Arc<Informer<K>> {
-        Self::build(Some(index), None)
+        Self::build(Some(index))
     }
 
-    /// An indexed informer that caches each object as `trim` leaves it.
-    pub fn indexed_and_trimmed(index: IndexFn<K>, trim: TrimFn<K>) -> Arc<Informer<K>> {
-        Self::build(Some(index), Some(trim))
-    }
-
-    fn build(index: Option<IndexFn<K>>, trim: Option<TrimFn<K>>) -> Arc<Informer<K>> {
+    fn build(index: Option<IndexFn<K>>) -> Arc<Informer<K>> {
         let (synced, _) = watch::channel(false);
         Arc::new(Informer {
             cache: RwLock::new(Cache::new(index, HashMap::new())),
-            trim,
             handlers: RwLock::new(Vec::new()),
             synced,
         })
@@ -170,6 +159,17 @@ where
 
     /// Starts following `api`; returns at once.
     pub fn run(self: &Arc<Self>, api: Api<K>) {
+        self.run_as::<K>(api)
+    }
+
+    /// Starts following `api`, whose objects are decoded as `W` (a view of `K` with
+    /// only the fields the cache keeps, as client-go's informer transforms trim them)
+    /// and cached as the `K` they convert into.
+    pub fn run_as<W>(self: &Arc<Self>, api: Api<W>)
+    where
+        W: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        K: From<W>,
+    {
         let this = self.clone();
         tokio::spawn(async move {
             let config = watcher::Config::default();
@@ -180,7 +180,8 @@ where
                     Ok(watcher::Event::Init) => relist = Some(HashMap::new()),
                     Ok(watcher::Event::InitApply(obj)) => {
                         if let Some(fresh) = relist.as_mut() {
-                            fresh.insert(ObjectKey::of(&obj), Arc::new(this.trimmed(obj)));
+                            let obj = K::from(obj);
+                            fresh.insert(ObjectKey::of(&obj), Arc::new(obj));
                         }
                     }
                     Ok(watcher::Event::InitDone) => {
@@ -189,8 +190,8 @@ where
                         }
                         this.synced.send_replace(true);
                     }
-                    Ok(watcher::Event::Apply(obj)) => this.apply(obj),
-                    Ok(watcher::Event::Delete(obj)) => this.delete(obj),
+                    Ok(watcher::Event::Apply(obj)) => this.apply(K::from(obj)),
+                    Ok(watcher::Event::Delete(obj)) => this.delete(K::from(obj)),
                     Err(err) => {
                         tracing::debug!(%err, kind = %K::kind(&Default::default()), "watch error; retrying");
                         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -200,16 +201,9 @@ where
         });
     }
 
-    fn trimmed(&self, mut obj: K) -> K {
-        if let Some(trim) = self.trim {
-            trim(&mut obj);
-        }
-        obj
-    }
-
     fn apply(&self, obj: K) {
         let key = ObjectKey::of(&obj);
-        let new = Arc::new(self.trimmed(obj));
+        let new = Arc::new(obj);
         let old = self.write().insert(key, new.clone());
         self.dispatch(match old {
             Some(old) => Change::Updated { old, new },
@@ -220,9 +214,7 @@ where
     fn delete(&self, obj: K) {
         let key = ObjectKey::of(&obj);
         let removed = self.write().remove(&key);
-        self.dispatch(Change::Deleted(
-            removed.unwrap_or_else(|| Arc::new(self.trimmed(obj))),
-        ));
+        self.dispatch(Change::Deleted(removed.unwrap_or_else(|| Arc::new(obj))));
     }
 
     /// After a relist: dispatches what appeared, changed or vanished meanwhile.
@@ -336,57 +328,6 @@ mod tests {
         assert_eq!(names(pods.by_index("uid-2")), ["d"]);
         assert!(pods.by_index(&orphans).is_empty());
         assert_eq!(names(pods.list()), ["d"]);
-    }
-
-    #[test]
-    fn a_trimmed_pod_keeps_what_controllers_read() {
-        let pods = Informer::<Pod>::indexed_and_trimmed(
-            crate::replicaset::pod_owner_index,
-            crate::trim_pod,
-        );
-        let full: Pod = serde_json::from_value(serde_json::json!({
-            "metadata": {"name": "a", "namespace": "ns", "uid": "u-a",
-                "labels": {"app": "web"}, "annotations": {"controller.kubernetes.io/pod-deletion-cost": "5"},
-                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs",
-                    "uid": "uid-1", "controller": true}]},
-            "spec": {"nodeName": "n1", "containers": [{"name": "app", "image": "nginx:1.25"}],
-                "tolerations": [{"key": "node.kubernetes.io/unreachable", "operator": "Exists",
-                    "effect": "NoExecute", "tolerationSeconds": 300}]},
-            "status": {"phase": "Running", "podIP": "10.0.0.5", "startTime": "2026-01-01T00:00:00Z",
-                "conditions": [{"type": "Ready", "status": "True",
-                    "lastTransitionTime": "2026-01-01T00:00:05Z"}],
-                "containerStatuses": [{"name": "app", "image": "nginx:1.25", "imageID": "sha256:x",
-                    "ready": true, "restartCount": 3, "state": {"running": {"startedAt": "2026-01-01T00:00:01Z"}}}]}
-        }))
-        .expect("a pod");
-        pods.apply(full.clone());
-        let cached = pods.by_index("uid-1");
-        let [cached] = cached.as_slice() else {
-            panic!("one pod under its owner: {cached:?}")
-        };
-        assert_eq!(cached.metadata, full.metadata);
-        let spec = cached.spec.clone().unwrap_or_default();
-        assert_eq!(spec.node_name.as_deref(), Some("n1"));
-        assert_eq!(
-            spec.tolerations,
-            full.spec.as_ref().and_then(|s| s.tolerations.clone())
-        );
-        assert!(spec.containers.is_empty(), "container specs are dropped");
-        let status = cached.status.clone().unwrap_or_default();
-        let original = full.status.clone().unwrap_or_default();
-        assert_eq!(
-            (&status.phase, &status.conditions, &status.start_time),
-            (&original.phase, &original.conditions, &original.start_time)
-        );
-        assert_eq!(status.pod_ip, None);
-        let containers = status.container_statuses.unwrap_or_default();
-        assert_eq!(
-            containers
-                .iter()
-                .map(|c| (c.name.as_str(), c.ready, c.restart_count, c.state.is_none()))
-                .collect::<Vec<_>>(),
-            [("app", true, 3, true)]
-        );
     }
 
     #[test]

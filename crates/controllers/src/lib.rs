@@ -15,6 +15,7 @@ pub mod informer;
 pub mod leader;
 pub mod metrics;
 pub mod node_lifecycle;
+pub mod pod_view;
 pub mod queue;
 pub mod replicaset;
 
@@ -24,47 +25,6 @@ use k8s_openapi::api::core::v1::{Node, Pod, ReplicationController};
 use kube::{Api, Client};
 
 use informer::Informer;
-
-/// What the controllers read of a pod, and no more: its metadata, node and tolerations
-/// (node lifecycle), phase, conditions, start time and containers' readiness and
-/// restarts (ReplicaSet status and ranking). The rest, above all the containers' specs
-/// and statuses, is two thirds of a typed pod, and the cache holds every pod of the
-/// cluster. Nothing is ever written back from the cache, only patched.
-pub fn trim_pod(pod: &mut Pod) {
-    use k8s_openapi::api::core::v1::{ContainerStatus, PodSpec, PodStatus};
-    pod.metadata.managed_fields = None;
-    if let Some(spec) = pod.spec.take() {
-        pod.spec = Some(PodSpec {
-            node_name: spec.node_name,
-            tolerations: spec.tolerations,
-            ..Default::default()
-        });
-    }
-    if let Some(status) = pod.status.take() {
-        let containers = |statuses: Option<Vec<ContainerStatus>>| {
-            statuses.map(|list| {
-                list.into_iter()
-                    .map(|c| ContainerStatus {
-                        name: c.name,
-                        ready: c.ready,
-                        restart_count: c.restart_count,
-                        started: c.started,
-                        ..Default::default()
-                    })
-                    .collect()
-            })
-        };
-        pod.status = Some(PodStatus {
-            phase: status.phase,
-            conditions: status.conditions,
-            start_time: status.start_time,
-            reason: status.reason,
-            container_statuses: containers(status.container_statuses),
-            init_container_statuses: containers(status.init_container_statuses),
-            ..Default::default()
-        });
-    }
-}
 
 /// Settings of the controllers (flags of `bosun server`).
 #[derive(Debug, Clone, Default)]
@@ -78,7 +38,7 @@ pub fn start(client: Client, options: Options) {
         deployments: Informer::<Deployment>::new(),
         replica_sets: Informer::<ReplicaSet>::new(),
         controllers: Informer::<ReplicationController>::new(),
-        pods: Informer::<Pod>::indexed_and_trimmed(replicaset::pod_owner_index, trim_pod),
+        pods: Informer::<Pod>::indexed(replicaset::pod_owner_index),
     };
     let deployments = caches.deployments.clone();
     let replica_sets = caches.replica_sets.clone();
@@ -113,5 +73,6 @@ pub fn start(client: Client, options: Options) {
     deployments.run(Api::all(client.clone()));
     replica_sets.run(Api::all(client.clone()));
     controllers.run(Api::all(client.clone()));
-    pods.run(Api::all(client));
+    // Pods are decoded as only what the cache keeps (see `pod_view`).
+    pods.run_as::<pod_view::PodView>(Api::all(client));
 }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use kube::Client;
 use kube::api::{Api, Patch, PatchParams, PostParams};
@@ -138,8 +138,19 @@ pub(crate) async fn run(client: Client, options: SchedulerOptions) -> Result<(),
     }
     let nodes = watcher::watcher(Api::<Node>::all(client.clone()), watcher::Config::default())
         .default_backoff();
-    let pods = watcher::watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
-        .default_backoff();
+    // Decoded as only what scheduling reads (see `podview`), kept as that trimmed `Pod`.
+    let pods = watcher::watcher(
+        Api::<crate::podview::PodView>::all(client.clone()),
+        watcher::Config::default(),
+    )
+    .default_backoff()
+    .map_ok(|event| match event {
+        watcher::Event::Apply(view) => watcher::Event::Apply(Pod::from(view)),
+        watcher::Event::Delete(view) => watcher::Event::Delete(Pod::from(view)),
+        watcher::Event::InitApply(view) => watcher::Event::InitApply(Pod::from(view)),
+        watcher::Event::Init => watcher::Event::Init,
+        watcher::Event::InitDone => watcher::Event::InitDone,
+    });
     futures::pin_mut!(nodes, pods);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut state = State::new(client, options, tx);

@@ -5,7 +5,7 @@
 //! Layout: [`podinfo`] and [`nodeinfo`] turn objects into what filtering and scoring read;
 //! [`filter`] and [`score`] are upstream's plugins as pure functions; [`diagnosis`] words
 //! a failure as upstream does; [`algorithm`] makes one decision over the incremental
-//! [`cache`]; [`queue`] orders attempts and retries; [`report`] builds the objects written;
+//! [`cache`]; [`podview`] decodes only what scheduling reads of a pod; [`queue`] orders attempts and retries; [`report`] builds the objects written;
 //! `driver` runs it all against the API.
 
 pub mod algorithm;
@@ -16,6 +16,7 @@ pub mod filter;
 pub mod metrics;
 pub mod nodeinfo;
 pub mod podinfo;
+pub mod podview;
 pub mod quantity;
 pub mod queue;
 pub mod report;

@@ -1,4 +1,3 @@
-
 #[test]
 fn a_stored_object_encoded_at_a_revision_is_its_decoded_form_encoded() {
     let objects = [
