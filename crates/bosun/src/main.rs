@@ -5,6 +5,7 @@
 
 mod bench;
 mod failover;
+mod inflight;
 mod join;
 mod node;
 mod pki;
@@ -299,6 +300,8 @@ async fn agent(args: AgentArgs) -> Result<()> {
         if args.nodes == 1 {
             bosun_agent::run_node(client, options).await
         } else {
+            // Thousands of nodes on one HTTP/1.1 client: see `inflight`.
+            let client = inflight::capped(client, inflight::MAX_IN_FLIGHT);
             bosun_agent::run_hollow_nodes(client, args.nodes, &name, options).await
         }
     };
