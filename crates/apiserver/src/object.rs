@@ -532,5 +532,17 @@ pub fn parse_json(body: &[u8]) -> ApiResult<Value> {
     })
 }
 
+/// Whether `stored` ends with its `status` and, that aside, holds exactly `rest`, key
+/// for key in the same order: then `rest` plus a status appended is `stored` with that
+/// status, field order included.
+pub fn status_last_and_rest_equal(stored: &Map<String, Value>, rest: &Map<String, Value>) -> bool {
+    let Some((last, _)) = stored.iter().next_back() else {
+        return false;
+    };
+    last == "status"
+        && stored.len() == rest.len() + 1
+        && stored.iter().zip(rest.iter()).all(|(a, b)| a == b)
+}
+
 #[cfg(test)]
 mod tests;

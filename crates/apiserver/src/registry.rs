@@ -541,20 +541,33 @@ impl Registry {
                 // field order): neither the old status nor the new one is copied.
                 let mut obj = obj;
                 let mut status = obj.as_object_mut().and_then(|o| o.remove("status"));
-                let mut next = serde_json::Map::new();
-                for (k, v) in current.as_object().into_iter().flatten() {
-                    if k == "status" {
-                        if let Some(status) = status.take() {
-                            next.insert(k.clone(), status);
-                        }
-                    } else {
-                        next.insert(k.clone(), v.clone());
+                // Usually the body is the stored object patched: then it is the stored
+                // object already, but for its status, and comparing spares copying the
+                // spec (the bulk of a pod) into a new object.
+                if status.is_some()
+                    && let (Some(rest), Some(stored)) = (obj.as_object(), current.as_object())
+                    && object::status_last_and_rest_equal(stored, rest)
+                {
+                    if let (Some(o), Some(status)) = (obj.as_object_mut(), status.take()) {
+                        o.insert("status".into(), status);
                     }
+                    obj
+                } else {
+                    let mut next = serde_json::Map::new();
+                    for (k, v) in current.as_object().into_iter().flatten() {
+                        if k == "status" {
+                            if let Some(status) = status.take() {
+                                next.insert(k.clone(), status);
+                            }
+                        } else {
+                            next.insert(k.clone(), v.clone());
+                        }
+                    }
+                    if let Some(status) = status {
+                        next.insert("status".into(), status);
+                    }
+                    Value::Object(next)
                 }
-                if let Some(status) = status {
-                    next.insert("status".into(), status);
-                }
-                Value::Object(next)
             }
         };
         // Server-owned metadata always comes from the stored object.

@@ -277,3 +277,36 @@ fn the_label_cache_answers_for_the_listed_version_only() {
     };
     assert!(cache.select(&[corrupt], &v1).is_err());
 }
+
+#[test]
+fn a_status_write_keeps_the_stored_object_only_when_all_but_status_is_the_same_in_order() {
+    let map = |v: Value| v.as_object().cloned().expect("an object");
+    let stored = map(
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
+                            "spec": {"nodeName": "n"}, "status": {"phase": "Pending"}}),
+    );
+    let same = map(
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
+                          "spec": {"nodeName": "n"}}),
+    );
+    assert!(status_last_and_rest_equal(&stored, &same));
+    let other_spec = map(
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
+                                "spec": {"nodeName": "m"}}),
+    );
+    assert!(!status_last_and_rest_equal(&stored, &other_spec));
+    let reordered = map(
+        json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "a"},
+                               "spec": {"nodeName": "n"}}),
+    );
+    assert!(!status_last_and_rest_equal(&stored, &reordered));
+    let extra = map(
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
+                           "spec": {"nodeName": "n"}, "x": 1}),
+    );
+    assert!(!status_last_and_rest_equal(&stored, &extra));
+    let status_first = map(json!({"status": {}, "apiVersion": "v1", "kind": "Pod",
+                                  "metadata": {"name": "a"}, "spec": {"nodeName": "n"}}));
+    assert!(!status_last_and_rest_equal(&status_first, &same));
+    assert!(!status_last_and_rest_equal(&Map::new(), &Map::new()));
+}
