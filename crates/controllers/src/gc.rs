@@ -272,7 +272,7 @@ impl GarbageCollector {
                 .is_some_and(|m| m.deletion_timestamp.is_some());
             if !deleting {
                 ignore_not_found(
-                    self.delete(&dependent, PropagationPolicy::Foreground, None)
+                    self.delete(&dependent, PropagationPolicy::Foreground, None, None)
                         .await,
                 )?;
             }
@@ -317,16 +317,45 @@ impl GarbageCollector {
                 _ => dangling.push(owner.uid.clone()),
             }
         }
+        if dangling.is_empty() && !foreground_owner {
+            return Ok(());
+        }
+        // About to act on the dependent: its cached references may be behind (an orphaning
+        // that removed the reference, then the owner's deletion, can reach the collector
+        // before the dependent's update does). As upstream's `attemptToDeleteItem`, read it
+        // live and act only if it still holds the references the verdict was made on, and
+        // delete only that version (a change meanwhile is a conflict, retried).
+        let Some(live) = self
+            .live_meta(node.kind, &node.key.namespace, &node.key.name)
+            .await?
+        else {
+            return Ok(());
+        };
+        if live.uid != meta.uid || refs(&live) != refs(meta) {
+            // Its update is on the way to the cache, and enqueues it again.
+            return Ok(());
+        }
+        let version = live.resource_version.clone();
         if dangling.len() == refs(meta).len() && !unknown_kind {
             return ignore_not_found(
-                self.delete(node, PropagationPolicy::Background, meta.uid.clone())
-                    .await,
+                self.delete(
+                    node,
+                    PropagationPolicy::Background,
+                    meta.uid.clone(),
+                    version,
+                )
+                .await,
             );
         }
-        if foreground_owner && meta.deletion_timestamp.is_none() {
+        if foreground_owner && live.deletion_timestamp.is_none() {
             return ignore_not_found(
-                self.delete(node, PropagationPolicy::Foreground, meta.uid.clone())
-                    .await,
+                self.delete(
+                    node,
+                    PropagationPolicy::Foreground,
+                    meta.uid.clone(),
+                    version,
+                )
+                .await,
             );
         }
         for uid in dangling {
@@ -439,15 +468,16 @@ impl GarbageCollector {
         node: &Node,
         policy: PropagationPolicy,
         uid: Option<String>,
+        resource_version: Option<String>,
     ) -> Result<(), kube::Error> {
         let c = self.client.clone();
         let ns = &node.key.namespace;
         let name = &node.key.name;
         let dp = DeleteParams {
             propagation_policy: Some(policy),
-            preconditions: uid.map(|uid| Preconditions {
-                uid: Some(uid),
-                resource_version: None,
+            preconditions: (uid.is_some() || resource_version.is_some()).then_some(Preconditions {
+                uid,
+                resource_version,
             }),
             ..Default::default()
         };
@@ -476,5 +506,107 @@ fn ignore_not_found(result: Result<(), kube::Error>) -> Result<(), kube::Error> 
     match result {
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::informer::Informer;
+
+    /// An API server that has no ReplicaSet `owner`, and pod `dep` as `live_pod`;
+    /// it records every DELETE (path and body).
+    fn api(live_pod: serde_json::Value, deletes: Arc<Mutex<Vec<String>>>) -> Client {
+        let service = tower::service_fn(move |request: http::Request<kube::client::Body>| {
+            let live_pod = live_pod.clone();
+            let deletes = deletes.clone();
+            async move {
+                let path = request.uri().path().to_string();
+                let method = request.method().clone();
+                let body = http_body_util::BodyExt::collect(request.into_body())
+                    .await
+                    .map(|b| String::from_utf8_lossy(&b.to_bytes()).to_string())
+                    .unwrap_or_default();
+                let (code, answer) = match (method.as_str(), path.as_str()) {
+                    ("GET", "/api/v1/namespaces/ns/pods/dep") => (200, live_pod.clone()),
+                    ("DELETE", _) => {
+                        deletes.lock().expect("lock").push(format!("{path} {body}"));
+                        (200, live_pod.clone())
+                    }
+                    _ => (
+                        404,
+                        json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                               "reason": "NotFound", "code": 404, "message": "not found"}),
+                    ),
+                };
+                let response = http::Response::builder()
+                    .status(code)
+                    .body(kube::client::Body::from(answer.to_string().into_bytes()))
+                    .expect("response");
+                Ok::<_, std::convert::Infallible>(response)
+            }
+        });
+        Client::new(service, "default")
+    }
+
+    fn pod(owner_uid: Option<&str>) -> serde_json::Value {
+        let owners = owner_uid.map(|uid| {
+            json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "owner",
+                    "uid": uid, "controller": true}])
+        });
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "dep", "namespace": "ns", "uid": "pod-uid",
+                            "resourceVersion": "42", "ownerReferences": owners}})
+    }
+
+    async fn collect(live: serde_json::Value) -> Vec<String> {
+        let deletes = Arc::new(Mutex::new(Vec::new()));
+        let caches = Caches {
+            deployments: Informer::new(),
+            replica_sets: Informer::new(),
+            controllers: Informer::new(),
+            pods: Informer::new(),
+        };
+        // The cache still shows the reference to the owner, which is gone.
+        caches
+            .pods
+            .apply(serde_json::from_value(pod(Some("rs-uid"))).expect("pod"));
+        let gc = GarbageCollector::new(api(live, deletes.clone()), caches);
+        let node = Node {
+            kind: Kind::Pod,
+            key: ObjectKey::new("ns", "dep"),
+        };
+        gc.process(&node).await.expect("processed");
+        deletes.lock().expect("lock").clone()
+    }
+
+    /// An orphaned dependent whose cache entry still names its deleted owner is not
+    /// collected: the live object, without the reference, decides.
+    #[tokio::test]
+    async fn an_orphan_the_cache_still_shows_owned_is_not_collected() {
+        assert_eq!(collect(pod(None)).await, Vec::<String>::new());
+    }
+
+    /// A dependent whose owner is gone is deleted, only at the version that was read.
+    #[tokio::test]
+    async fn a_dependent_of_a_gone_owner_is_deleted_at_the_version_read() {
+        let deletes = collect(pod(Some("rs-uid"))).await;
+        let [delete] = deletes.as_slice() else {
+            panic!("one delete: {deletes:?}")
+        };
+        assert!(
+            delete.starts_with("/api/v1/namespaces/ns/pods/dep "),
+            "{delete}"
+        );
+        assert!(
+            delete.contains(r#""preconditions":{"resourceVersion":"42","uid":"pod-uid"}"#),
+            "{delete}"
+        );
+        assert!(
+            delete.contains(r#""propagationPolicy":"Background""#),
+            "{delete}"
+        );
     }
 }

@@ -201,7 +201,7 @@ where
         });
     }
 
-    fn apply(&self, obj: K) {
+    pub(crate) fn apply(&self, obj: K) {
         let key = ObjectKey::of(&obj);
         let new = Arc::new(obj);
         let old = self.write().insert(key, new.clone());
