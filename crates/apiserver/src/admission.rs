@@ -37,10 +37,9 @@ impl Registry {
                 .latest(&ns_info.storage_key(None, ns))
                 .and_then(|bytes| object::stored_meta(&bytes))
         };
-        if let Some(meta) = known {
-            if meta.get("deletionTimestamp").is_some_and(|v| !v.is_null()) {
-                return Err(terminating(info, name, ns));
-            }
+        // Only "active" is taken from the state; a terminating copy may be stale (the
+        // namespace deleted and created again), so a refusal is confirmed from the store.
+        if known.is_some_and(|meta| meta.get("deletionTimestamp").is_none_or(Value::is_null)) {
             return Ok(());
         }
         match self.get(ns_info, None, ns).await {
@@ -352,5 +351,39 @@ mod tests {
                 "configmaps \"late\" is forbidden: unable to create new content in namespace team because it is being terminated".to_string()
             ))
         );
+    }
+
+    /// A terminating namespace in the state is confirmed from the store before a create
+    /// is refused: the namespace may have been deleted and created again since.
+    #[tokio::test]
+    async fn a_terminating_namespace_in_the_state_is_confirmed_before_refusing() {
+        let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
+        let registry = Registry::new(store.clone(), Default::default());
+        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}});
+        registry
+            .create(
+                rest::info("", "namespaces"),
+                None,
+                ns,
+                &WriteOptions::default(),
+            )
+            .await
+            .expect("namespace");
+        let key = "/registry/namespaces/team";
+        let active = store.get(key).await.expect("get").expect("stored");
+        let mut deleting: serde_json::Value = serde_json::from_slice(&active.value).expect("json");
+        deleting["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
+        let marked = store
+            .update(key, deleting.to_string().into(), active.mod_revision)
+            .await
+            .expect("marked");
+        // The state sees it terminating; the store then has it active again.
+        let read = CurrentState::read_store(&*store).await.expect("read");
+        registry.current_state().install(read, std::iter::empty());
+        store
+            .update(key, active.value.clone(), marked.mod_revision)
+            .await
+            .expect("active again");
+        assert_eq!(create_configmap(&registry, "team").await, Ok(()));
     }
 }

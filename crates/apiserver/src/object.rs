@@ -541,7 +541,27 @@ pub fn status_last_and_rest_equal(stored: &Map<String, Value>, rest: &Map<String
     };
     last == "status"
         && stored.len() == rest.len() + 1
-        && stored.iter().zip(rest.iter()).all(|(a, b)| a == b)
+        && stored
+            .iter()
+            .zip(rest.iter())
+            .all(|((ka, va), (kb, vb))| ka == kb && same_in_order(va, vb))
+}
+
+/// Equal, and every object's keys in the same order (`Value`'s `==` ignores key order,
+/// but the stored bytes keep it).
+fn same_in_order(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b.iter())
+                    .all(|((ka, va), (kb, vb))| ka == kb && same_in_order(va, vb))
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| same_in_order(x, y))
+        }
+        _ => a == b,
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@
 //! Upstream's kubelets each hold one HTTP/2 connection and rate-limit their own calls
 //! (`kubeAPIQPS`); here the agent's requests wait for one of [`MAX_IN_FLIGHT`] slots
 //! instead, so the pool stays at about that many connections besides the watches.
-//! Watches are long-lived and never take a slot (each needs its own connection anyway).
+//! Watches and other streams are long-lived and never take a slot (each needs its own
+//! connection anyway), nor do node leases and node status, which keep nodes alive.
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -41,13 +42,26 @@ pub fn capped(client: kube::Client, limit: usize) -> kube::Client {
     kube::Client::new(service, default_namespace)
 }
 
-/// Whether the request is a watch (`watch=true`/`watch=1` in its query), which streams
-/// for minutes and must not hold a slot.
+/// Whether the request is a watch (`watch=true`/`watch=1` in its query, or the old
+/// `/watch/` paths) or another stream (`follow=true` logs), which must not hold a slot.
 fn is_watch(uri: &http::Uri) -> bool {
-    uri.query().is_some_and(|q| {
-        q.split('&')
-            .any(|pair| matches!(pair, "watch=true" | "watch=1" | "watch=True"))
-    })
+    uri.path().contains("/watch/")
+        || uri.query().is_some_and(|q| {
+            q.split('&').any(|pair| {
+                matches!(
+                    pair,
+                    "watch=true" | "watch=1" | "watch=True" | "follow=true" | "follow=1"
+                )
+            })
+        })
+}
+
+/// Requests that keep the nodes alive: node leases and node objects (heartbeats and
+/// node status). They never wait behind a burst of pod status writes, or a slow server
+/// could let every lease lapse and the node lifecycle controller taint every node.
+fn keeps_nodes_alive(uri: &http::Uri) -> bool {
+    let path = uri.path();
+    path.starts_with("/apis/coordination.k8s.io/") || path.starts_with("/api/v1/nodes")
 }
 
 impl tower::Service<http::Request<Body>> for Capped {
@@ -61,7 +75,8 @@ impl tower::Service<http::Request<Body>> for Capped {
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
         let client = self.client.clone();
-        if is_watch(request.uri()) {
+        let upgrade = request.headers().contains_key(http::header::UPGRADE);
+        if upgrade || is_watch(request.uri()) || keeps_nodes_alive(request.uri()) {
             return Box::pin(async move { client.send(request).await });
         }
         let slots = self.slots.clone();
@@ -96,6 +111,16 @@ mod tests {
         assert!(!watch("limit=500&resourceVersion=0"));
         assert!(!watch("labelSelector=watch%3Dtrue"));
         assert!(!is_watch(&"/api/v1/pods".parse().expect("uri")));
+        assert!(watch("follow=true&container=app"));
+        assert!(is_watch(&"/api/v1/watch/pods".parse().expect("uri")));
+        let uri = |p: &str| p.parse::<http::Uri>().expect("uri");
+        assert!(keeps_nodes_alive(&uri(
+            "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1"
+        )));
+        assert!(keeps_nodes_alive(&uri("/api/v1/nodes/n1/status")));
+        assert!(!keeps_nodes_alive(&uri(
+            "/api/v1/namespaces/default/pods/p/status"
+        )));
     }
 
     /// A server that answers after a pause, counting the requests it has at once.

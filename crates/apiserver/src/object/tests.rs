@@ -300,6 +300,14 @@ fn a_status_write_keeps_the_stored_object_only_when_all_but_status_is_the_same_i
                                "spec": {"nodeName": "n"}}),
     );
     assert!(!status_last_and_rest_equal(&stored, &reordered));
+    let stored_nested = map(json!({"metadata": {"name": "a", "namespace": "n"}, "status": {}}));
+    let nested_reordered = map(json!({"metadata": {"namespace": "n", "name": "a"}}));
+    assert!(!status_last_and_rest_equal(
+        &stored_nested,
+        &nested_reordered
+    ));
+    let nested_same = map(json!({"metadata": {"name": "a", "namespace": "n"}}));
+    assert!(status_last_and_rest_equal(&stored_nested, &nested_same));
     let extra = map(
         json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
                            "spec": {"nodeName": "n"}, "x": 1}),
